@@ -1,0 +1,3 @@
+"""moviegen — a terminal-first AI film studio."""
+
+__version__ = "0.1.0"

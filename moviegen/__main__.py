@@ -1,0 +1,3 @@
+from moviegen.cli.main import run
+
+run()

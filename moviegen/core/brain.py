@@ -1,0 +1,97 @@
+"""The Brain protocol: the one door through which services reach AI.
+
+Services are handed a Brain and never import a provider. ``LocalBrain``
+(moviegen.brain.local) runs providers in-process; a remote brain speaks the
+same requests over MCP.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+
+class TextRequest(BaseModel):
+    task: str  # e.g. 'story.develop'; lets non-LLM providers (the story writer) do the task directly
+    prompt: str  # what an LLM would be sent
+    seed: int = 7
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class TextResult(BaseModel):
+    text: str
+    provider: str
+
+
+class CharacterLook(BaseModel):
+    name: str
+    look: str = ""
+    color: str = "#c0c0c0"  # stable per character for the whole film
+    slot: int = 0  # stable stage position
+
+
+class ImageRequest(BaseModel):
+    """A picture to make. ``prompt`` is for image models; the hints let a
+    procedural painter draw the same shot without understanding prose."""
+
+    prompt: str
+    width: int
+    height: int
+    seed: int = 7
+    location: str = ""
+    setting: str = "INT"
+    time_of_day: str = "DAY"
+    framing: str = "wide"
+    characters: list[CharacterLook] = Field(default_factory=list)
+    speaker: str | None = None
+    caption: str = ""
+    mood: str = ""
+
+
+class ImageResult(BaseModel):
+    png: bytes
+    width: int
+    height: int
+    provider: str
+
+
+class SpeechRequest(BaseModel):
+    text: str
+    voice: str  # a provider-specific voice id, e.g. 'en-us+m3'
+    pitch: int = 50  # 0..100
+    rate: int = 165  # words per minute
+    seed: int = 7
+
+
+class AudioResult(BaseModel):
+    """PCM float32 little-endian, interleaved when channels > 1."""
+
+    pcm: bytes
+    sample_rate: int
+    channels: int = 1
+    provider: str
+
+
+class MusicRequest(BaseModel):
+    duration: float
+    mood: str  # 'tense', 'warm', 'melancholy', 'triumphant', 'mysterious'
+    key: str = "D"  # tonic, stable across the film
+    tempo: int = 84
+    seed: int = 7
+    sample_rate: int = 48000
+
+
+@runtime_checkable
+class Brain(Protocol):
+    def generate_text(self, request: TextRequest) -> TextResult: ...
+
+    def generate_image(self, request: ImageRequest) -> ImageResult: ...
+
+    def generate_speech(self, request: SpeechRequest) -> AudioResult: ...
+
+    def generate_music(self, request: MusicRequest) -> AudioResult: ...
+
+    def providers(self) -> dict[str, str]:
+        """Capability -> the provider that will serve it (for status displays)."""
+        ...

@@ -1,0 +1,83 @@
+"""The project index: .moviegen/index.sqlite (derived state, rebuildable).
+
+Numbered migrations run on open (recorded in ``migrations``). WAL mode: one
+writer, many readers. Only the coordinating process writes; workers never do.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from moviegen.core import locations
+
+
+def _m001_steps(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE steps (
+               key TEXT PRIMARY KEY,      -- hash of everything the step's output depends on
+               kind TEXT NOT NULL,        -- voice, frame, music, segment, mix, film
+               asset TEXT NOT NULL,       -- path relative to the project folder
+               meta TEXT NOT NULL,        -- JSON: durations, sizes, ...
+               created REAL NOT NULL)"""
+    )
+
+
+def _m002_runs(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE runs (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               kind TEXT NOT NULL, started REAL NOT NULL, finished REAL,
+               status TEXT NOT NULL, report TEXT)"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_steps, _m002_runs]
+
+
+class ProjectIndex:
+    def __init__(self, project_path: Path) -> None:
+        self.root = project_path
+        path = locations.index_db(project_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        self.db.execute("CREATE TABLE IF NOT EXISTS migrations (number INTEGER PRIMARY KEY, applied REAL NOT NULL)")
+        done = {row[0] for row in self.db.execute("SELECT number FROM migrations")}
+        for number, migration in enumerate(MIGRATIONS, 1):
+            if number in done:
+                continue
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if not self.db.execute("SELECT 1 FROM migrations WHERE number=?", (number,)).fetchone():
+                    migration(self.db)
+                    self.db.execute("INSERT INTO migrations VALUES (?, ?)", (number, time.time()))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def lookup(self, key: str) -> dict | None:
+        """A finished step's record, if its asset is still on disk."""
+        row = self.db.execute("SELECT kind, asset, meta FROM steps WHERE key=?", (key,)).fetchone()
+        if not row or not (self.root / row[1]).exists():
+            return None
+        return {"kind": row[0], "asset": row[1], **json.loads(row[2])}
+
+    def record(self, key: str, kind: str, asset: str, meta: dict) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?)", (key, kind, asset, json.dumps(meta), time.time())
+        )
+
+    def count(self, kind: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM steps WHERE kind=?", (kind,)).fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,61 @@
+"""Every path moviegen uses, one function each (MOVIEGEN_HOME overrides the home)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def home_dir() -> Path:
+    """Per-user state: config, keys, daemon files. ``MOVIEGEN_HOME`` overrides."""
+    env = os.environ.get("MOVIEGEN_HOME")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "moviegen"
+
+
+def config_file() -> Path:
+    env = os.environ.get("MOVIEGEN_CONFIG_FILE")
+    return Path(env).expanduser() if env else home_dir() / "config.toml"
+
+
+def project_dir(root: Path, slug: str) -> Path:
+    return root / slug
+
+
+def project_config(path: Path) -> Path:
+    return path / "moviegen.toml"
+
+
+def story_dir(path: Path) -> Path:
+    return path / "story"
+
+
+def screenplay_file(path: Path) -> Path:
+    return path / "screenplay.fountain"
+
+
+def shots_file(path: Path) -> Path:
+    return path / "shots.toml"
+
+
+def assets_dir(path: Path) -> Path:
+    return path / "assets"
+
+
+def renders_dir(path: Path) -> Path:
+    return path / "renders"
+
+
+def state_dir(path: Path) -> Path:
+    """Derived, rebuildable state (index database, caches, checkpoints)."""
+    return path / ".moviegen"
+
+
+def index_db(path: Path) -> Path:
+    return state_dir(path) / "index.sqlite"
+
+
+def checkpoints_db(path: Path) -> Path:
+    return state_dir(path) / "checkpoints.sqlite"

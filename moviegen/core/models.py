@@ -1,0 +1,145 @@
+"""Domain models shared by every layer."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Stage(StrEnum):
+    NEW = "new"
+    DEVELOPED = "developed"
+    PLANNED = "planned"
+    RENDERED = "rendered"
+
+
+class Framing(StrEnum):
+    WIDE = "wide"
+    MEDIUM = "medium"
+    CLOSE = "close"
+    INSERT = "insert"
+
+
+class CameraMove(StrEnum):
+    PUSH_IN = "push-in"
+    PULL_OUT = "pull-out"
+    PAN_LEFT = "pan-left"
+    PAN_RIGHT = "pan-right"
+    HOLD = "hold"
+
+
+class FilmFormat(BaseModel):
+    resolution: str = "1280x720"
+    fps: int = 24
+    aspect: Literal["16:9", "9:16", "1:1"] = "16:9"
+
+    def size(self) -> tuple[int, int]:
+        """Frame size in pixels: the resolution's long side fitted to the aspect."""
+        w, h = (int(v) for v in self.resolution.lower().split("x"))
+        short = min(w, h)
+        if self.aspect == "16:9":
+            return _even(short * 16 / 9), _even(short)
+        if self.aspect == "9:16":
+            return _even(short), _even(short * 16 / 9)
+        return _even(short), _even(short)
+
+
+def _even(v: float) -> int:
+    return int(round(v / 2)) * 2
+
+
+class Character(BaseModel):
+    name: str  # the cue name used in the screenplay, e.g. 'MIRA'
+    full_name: str = ""
+    role: str = ""
+    want: str = ""
+    look: str = ""
+    voice: str = ""
+
+
+class Location(BaseModel):
+    name: str
+    description: str = ""
+
+
+class Beat(BaseModel):
+    """One action paragraph or one dialogue line of a scene, in order."""
+
+    kind: Literal["action", "dialogue"]
+    index: int  # position among the scene's beats
+    text: str
+    character: str | None = None  # dialogue: the speaker's name without extensions
+    extension: str | None = None  # dialogue: 'V.O.', 'O.S.', ...
+    parenthetical: str | None = None
+    line: int = 0  # source line in screenplay.fountain
+
+
+class Scene(BaseModel):
+    id: str  # '1', '2', ... or the screenplay's own scene number
+    heading: str
+    setting: Literal["INT", "EXT", "INT/EXT"] = "INT"
+    location: str = ""
+    time_of_day: str = ""
+    continuous: bool = False
+    beats: list[Beat] = Field(default_factory=list)
+    line: int = 0
+
+    @property
+    def dialogue(self) -> list[Beat]:
+        return [b for b in self.beats if b.kind == "dialogue"]
+
+    def speakers(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for beat in self.dialogue:
+            if beat.character:
+                seen.setdefault(beat.character)
+        return list(seen)
+
+
+class DialogueLine(BaseModel):
+    character: str
+    text: str
+    parenthetical: str | None = None
+
+
+class Shot(BaseModel):
+    id: str  # '<scene>.<n>'
+    scene: str
+    framing: Framing
+    camera: CameraMove = CameraMove.HOLD
+    subject: str = ""
+    characters: list[str] = Field(default_factory=list)
+    beats: list[int] = Field(default_factory=list)  # indices into the scene's beats
+    duration: float = Field(gt=0, le=120)
+    prompt: str = ""
+
+
+class Asset(BaseModel):
+    sha256: str
+    kind: str  # frame, voice, music, segment, mix, render, subtitles
+    path: str  # relative to the project folder
+    meta: dict[str, object] = Field(default_factory=dict)
+
+
+class Story(BaseModel):
+    """What story development produces, before it becomes files."""
+
+    title: str
+    logline: str
+    characters: list[Character]
+    locations: list[Location]
+    outline: list[str]
+    screenplay: str  # Fountain text
+
+
+class ProjectInfo(BaseModel):
+    slug: str
+    title: str
+    premise: str = ""
+    seed: int = 7
+    stage: Stage = Stage.NEW
+    format: FilmFormat = Field(default_factory=FilmFormat)
+    style: str = "storyboard"
+    narration: bool = False

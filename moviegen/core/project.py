@@ -1,0 +1,207 @@
+"""The project folder store: a project is a folder a person can read, diff and commit."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+
+from moviegen.core import atomic, locations
+from moviegen.core.errors import ProjectExistsError, ProjectNotFoundError, StorageError, UsageError
+from moviegen.core.fountain import Screenplay, parse
+from moviegen.core.models import Character, FilmFormat, ProjectInfo, Stage, Story
+from moviegen.core.scenes import cast_of
+from moviegen.core.slug import validate_slug
+
+_HEADER = """\
+# moviegen project settings. Edit freely: moviegen keeps your comments and order.
+# The screenplay (screenplay.fountain) and the shot list (shots.toml) are the
+# source of truth; .moviegen/ holds derived state and can be deleted.
+"""
+MAX_PREMISE = 4000
+
+
+@dataclass
+class Project:
+    path: Path
+    info: ProjectInfo
+
+    @property
+    def slug(self) -> str:
+        return self.info.slug
+
+    # --- settings file -------------------------------------------------
+    def update(self, **changes: object) -> None:
+        """Change top-level keys of moviegen.toml, keeping comments and order."""
+        cfg = locations.project_config(self.path)
+        doc = tomlkit.parse(cfg.read_text(encoding="utf-8"))
+        for key, value in changes.items():
+            if isinstance(value, FilmFormat):
+                table = doc.get("format") or tomlkit.table()
+                for k, v in value.model_dump().items():
+                    table[k] = v
+                doc["format"] = table
+            else:
+                doc[key] = value.value if isinstance(value, Stage) else value
+        atomic.write_text(cfg, tomlkit.dumps(doc))
+        self.info = _read_info(self.path)
+
+    def set_stage(self, stage: Stage) -> None:
+        order = list(Stage)
+        if order.index(stage) > order.index(self.info.stage) or stage is Stage.NEW:
+            self.update(stage=stage)
+
+    # --- screenplay ----------------------------------------------------
+    def has_screenplay(self) -> bool:
+        return locations.screenplay_file(self.path).exists()
+
+    def screenplay_text(self) -> str:
+        path = locations.screenplay_file(self.path)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UsageError(
+                f"{self.slug} has no screenplay yet", f"run 'moviegen develop {self.slug}' or 'moviegen import FILE'"
+            ) from None
+
+    def screenplay(self) -> Screenplay:
+        return parse(locations.screenplay_file(self.path).read_bytes() if self.has_screenplay() else self.screenplay_text())
+
+    def write_screenplay(self, text: str, *, expect_digest: str | None = None) -> str:
+        parse(text)  # never store a screenplay we cannot read back
+        return atomic.write_text(locations.screenplay_file(self.path), text, expect_digest=expect_digest)
+
+    # --- story files ---------------------------------------------------
+    def write_story(self, story: Story) -> None:
+        folder = locations.story_dir(self.path)
+        atomic.write_text(folder / "logline.md", f"# {story.title}\n\n{story.logline}\n")
+        atomic.write_text(folder / "bible.md", render_bible(story))
+        beats = "\n".join(f"{i}. {beat}" for i, beat in enumerate(story.outline, 1))
+        atomic.write_text(folder / "outline.md", f"# Outline — {story.title}\n\n{beats}\n")
+
+    def cast(self) -> list[Character]:
+        """The cast: the bible's entries, then anyone else the screenplay gives lines to."""
+        bible = locations.story_dir(self.path) / "bible.md"
+        known = parse_bible(bible.read_text(encoding="utf-8")) if bible.exists() else []
+        names = {c.name for c in known}
+        extra = [c for c in cast_of(self.screenplay()) if c.name not in names] if self.has_screenplay() else []
+        return known + extra
+
+
+def render_bible(story: Story) -> str:
+    out = [f"# Story bible — {story.title}", "", "## Characters", ""]
+    for c in story.characters:
+        out += [f"### {c.name}", f"- full name: {c.full_name}", f"- role: {c.role}", f"- want: {c.want}", f"- look: {c.look}", f"- voice: {c.voice}", ""]
+    out += ["## Places", ""]
+    for loc in story.locations:
+        out += [f"### {loc.name}", loc.description, ""]
+    return "\n".join(out)
+
+
+_FIELD_RE = re.compile(r"^- (full name|role|want|look|voice):\s*(.*)$")
+
+
+def parse_bible(text: str) -> list[Character]:
+    """Read the characters back from bible.md (a person may have edited it)."""
+    cast: list[Character] = []
+    section = ""
+    for line in text.splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip().lower()
+        elif line.startswith("### ") and section == "characters":
+            cast.append(Character(name=line[4:].strip().upper()))
+        elif cast and section == "characters" and (m := _FIELD_RE.match(line.strip())):
+            setattr(cast[-1], m.group(1).replace(" ", "_"), m.group(2).strip())
+    return cast
+
+
+class ProjectStore:
+    """Creates, finds and lists projects under one root folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path_of(self, slug: str) -> Path:
+        return locations.project_dir(self.root, validate_slug(slug))
+
+    def exists(self, slug: str) -> bool:
+        return locations.project_config(self.path_of(slug)).exists()
+
+    def create(self, info: ProjectInfo) -> Project:
+        path = self.path_of(info.slug)
+        if path.exists():
+            raise ProjectExistsError(
+                f"a project named '{info.slug}' already exists in {self.root}",
+                "pick another --title, or open it with 'moviegen status " + info.slug + "'",
+            )
+        if len(info.premise) > MAX_PREMISE:
+            raise UsageError(
+                f"the premise is {len(info.premise):,} characters; the limit is {MAX_PREMISE:,}",
+                "a premise is a sentence or a paragraph; put longer material in story/ after 'moviegen new'",
+            )
+        staging = self.root / f".{info.slug}.creating-{os.getpid()}"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            for sub in ("story", "assets", "renders", ".moviegen"):
+                (staging / sub).mkdir(parents=True, exist_ok=True)
+            doc = tomlkit.parse(_HEADER)
+            doc["title"] = info.title
+            doc["premise"] = info.premise
+            doc["seed"] = info.seed
+            doc["stage"] = info.stage.value
+            doc["style"] = info.style
+            doc["narration"] = info.narration
+            fmt = tomlkit.table()
+            for k, v in info.format.model_dump().items():
+                fmt[k] = v
+            doc["format"] = fmt
+            atomic.write_text(locations.project_config(staging), tomlkit.dumps(doc))
+            (staging / ".moviegen" / ".gitignore").write_text("*\n", encoding="utf-8")
+            os.rename(staging, path)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise StorageError(
+                f"cannot create {path}: {exc.strerror or exc}",
+                f"check that {self.root} is writable, or set MOVIEGEN_PROJECTS_DIR",
+            ) from exc
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return self.open(info.slug)
+
+    def open(self, slug: str) -> Project:
+        path = self.path_of(slug)
+        if not locations.project_config(path).exists():
+            known = ", ".join(self.slugs()[:8]) or "none yet"
+            raise ProjectNotFoundError(
+                f"no project '{slug}' in {self.root}",
+                f"projects here: {known}; create one with 'moviegen new \"PREMISE\"'",
+            )
+        return Project(path=path, info=_read_info(path))
+
+    def slugs(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name for p in self.root.iterdir() if not p.name.startswith(".") and locations.project_config(p).exists()
+        )
+
+    def list(self) -> list[Project]:
+        return [self.open(slug) for slug in self.slugs()]
+
+
+def _read_info(path: Path) -> ProjectInfo:
+    cfg = locations.project_config(path)
+    try:
+        data = tomlkit.parse(cfg.read_text(encoding="utf-8")).unwrap()
+    except tomlkit.exceptions.ParseError as exc:
+        raise UsageError(f"{cfg} is not valid TOML: {exc}", "fix the file (moviegen keeps your other settings)") from None
+    try:
+        return ProjectInfo(slug=path.name, **{k: v for k, v in data.items() if k in ProjectInfo.model_fields})
+    except ValueError as exc:
+        first = str(exc).splitlines()
+        raise UsageError(f"{cfg} has a bad value: {' '.join(first[1:3]).strip()}", "fix that key in moviegen.toml") from None

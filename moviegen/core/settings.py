@@ -1,0 +1,71 @@
+"""Settings: MOVIEGEN_* environment variables over the config file over defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from moviegen.core import locations
+
+
+class ProviderChoice(BaseModel):
+    """Ordered provider names per capability; the first available one is used."""
+
+    text: list[str] = Field(default_factory=lambda: ["story-writer"])
+    image: list[str] = Field(default_factory=lambda: ["storyboard-painter"])
+    speech: list[str] = Field(default_factory=lambda: ["espeak-ng"])
+    music: list[str] = Field(default_factory=lambda: ["score-synth"])
+
+
+class RenderDefaults(BaseModel):
+    resolution: str = "1280x720"
+    fps: int = 24
+    aspect: str = "16:9"
+    x264_preset: str = "veryfast"
+    crf: int = 21
+    workers: int = 0  # 0 = one per CPU core
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MOVIEGEN_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    home: Path = Field(default_factory=locations.home_dir)
+    projects_dir: Path = Path("projects")
+    seed: int = 7
+    providers: ProviderChoice = Field(default_factory=ProviderChoice)
+    render: RenderDefaults = Field(default_factory=RenderDefaults)
+    debug: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_source = TomlConfigSettingsSource(settings_cls, toml_file=locations.config_file())
+        return (init_settings, env_settings, toml_source)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and long-lived processes after env changes)."""
+    get_settings.cache_clear()

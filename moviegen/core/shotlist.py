@@ -1,0 +1,109 @@
+"""shots.toml: the shot list, a file people edit. Re-planning keeps their edits.
+
+Each scene's shots carry the hash of the scene text they were planned from; when
+the plan is redone, a scene whose text has not changed keeps its shot tables
+exactly as they are on disk (values, comments, order). Only changed or new
+scenes get fresh shots.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import tomlkit
+from pydantic import ValidationError
+from tomlkit.items import AoT, Table
+
+from moviegen.core import atomic
+from moviegen.core.errors import ShotListError
+from moviegen.core.models import Scene, Shot
+
+_HEADER = """\
+# Shot list. Edit freely: framing (wide|medium|close|insert), camera
+# (push-in|pull-out|pan-left|pan-right|hold), duration (seconds), subject, prompt.
+# 'beats' are positions of the scene's action paragraphs and dialogue lines
+# (0-based) that the shot covers. Re-running 'moviegen plan' keeps the shots of
+# every scene whose text has not changed, with your edits and comments.
+"""
+
+
+def scene_hash(scene: Scene) -> str:
+    payload = json.dumps([scene.heading, [b.model_dump(exclude={"line"}) for b in scene.beats]], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def load(path: Path) -> list[Shot]:
+    if not path.exists():
+        raise ShotListError(f"{path.name} does not exist yet", "run 'moviegen plan PROJECT' to make the shot list")
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except tomlkit.exceptions.ParseError as exc:
+        raise ShotListError(f"{path.name} is not valid TOML: {exc}", "fix the file, or delete it and re-plan") from None
+    shots: list[Shot] = []
+    for n, table in enumerate(doc.get("shot", []), 1):
+        data = {k: v for k, v in table.unwrap().items() if k in Shot.model_fields}
+        try:
+            shots.append(Shot(**data))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            raise ShotListError(
+                f"{path.name}: shot #{n} ({data.get('id', '?')}): {field}: {err['msg']}",
+                "fix that value in shots.toml",
+            ) from None
+    return shots
+
+
+def save(path: Path, planned: dict[str, tuple[Scene, list[Shot]]]) -> dict[str, int]:
+    """Write the plan, keeping on-disk shots of unchanged scenes. Returns counts."""
+    old_tables: dict[str, list[Table]] = {}
+    header = _HEADER
+    if path.exists():
+        try:
+            old = tomlkit.parse(path.read_text(encoding="utf-8"))
+        except tomlkit.exceptions.ParseError:
+            old = None
+        if old is not None:
+            header = _leading_comments(path.read_text(encoding="utf-8")) or _HEADER
+            for table in old.get("shot", []):
+                old_tables.setdefault(str(table.get("scene")), []).append(table)
+    doc = tomlkit.parse(header)
+    aot = AoT([])
+    kept = replanned = 0
+    for scene_id, (scene, shots) in planned.items():
+        digest = scene_hash(scene)
+        previous = old_tables.get(scene_id, [])
+        if previous and all(t.get("scene_hash") == digest for t in previous):
+            for table in previous:
+                aot.append(table)
+            kept += 1
+            continue
+        replanned += 1
+        for shot in shots:
+            table = tomlkit.table()
+            table["id"] = shot.id
+            table["scene"] = shot.scene
+            table["scene_hash"] = digest
+            table["framing"] = shot.framing.value
+            table["camera"] = shot.camera.value
+            table["duration"] = round(shot.duration, 2)
+            table["subject"] = shot.subject
+            table["characters"] = shot.characters
+            table["beats"] = shot.beats
+            table["prompt"] = shot.prompt
+            aot.append(table)
+    doc.append("shot", aot)
+    atomic.write_text(path, tomlkit.dumps(doc))
+    return {"scenes_kept": kept, "scenes_planned": replanned}
+
+
+def _leading_comments(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            lines.append(line)
+        else:
+            break
+    return "\n".join(lines).strip() + "\n" if any(ln.strip() for ln in lines) else ""
