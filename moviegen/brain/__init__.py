@@ -1,0 +1,1 @@
+"""The brain: the one place that talks to AI providers and holds their keys."""

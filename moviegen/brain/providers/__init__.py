@@ -1,0 +1,1 @@
+"""Providers, registered as plugins — the built-in offline ones included."""

@@ -1,0 +1,68 @@
+"""Provider registry. Built-ins and third-party plugins register the same way:
+a module-level ``register(registry)`` function, found for plugins through the
+``moviegen.providers`` entry-point group (simonw/llm's pattern)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any
+
+from moviegen.core.errors import ProviderNotFoundError
+
+CAPABILITIES = ("text", "image", "speech", "music")
+BUILTINS = (
+    "moviegen.brain.providers.story_writer",
+    "moviegen.brain.providers.storyboard_painter",
+    "moviegen.brain.providers.espeak",
+    "moviegen.brain.providers.score_synth",
+)
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    name: str
+    capability: str
+    factory: Callable[[], Any]
+    offline: bool
+    description: str
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._specs: dict[tuple[str, str], ProviderSpec] = {}
+
+    def add(self, spec: ProviderSpec) -> None:
+        if spec.capability not in CAPABILITIES:
+            raise ValueError(f"unknown capability {spec.capability!r}")
+        self._specs[(spec.capability, spec.name)] = spec
+
+    def get(self, capability: str, name: str) -> ProviderSpec:
+        try:
+            return self._specs[(capability, name)]
+        except KeyError:
+            known = ", ".join(sorted(n for c, n in self._specs if c == capability)) or "none"
+            raise ProviderNotFoundError(
+                f"no {capability} provider named '{name}'",
+                f"known {capability} providers: {known}; set MOVIEGEN_PROVIDERS__{capability.upper()}",
+            ) from None
+
+    def all(self) -> list[ProviderSpec]:
+        return list(self._specs.values())
+
+
+_REGISTRY: Registry | None = None
+
+
+def registry() -> Registry:
+    global _REGISTRY
+    if _REGISTRY is None:
+        reg = Registry()
+        for module in BUILTINS:
+            importlib.import_module(module).register(reg)
+        for ep in entry_points(group="moviegen.providers"):
+            ep.load()(reg)
+        _REGISTRY = reg
+    return _REGISTRY

@@ -1,0 +1,33 @@
+"""The offline story writer: a procedural writer, not a language model.
+
+It reads the premise for a hero, an obstacle, a goal, places and a genre, then
+builds the story from genre-specific structures and scene banks. Deterministic
+for a (premise, seed). Configure a language model for real prose.
+"""
+
+from __future__ import annotations
+
+from moviegen.brain.providers.registry import ProviderSpec, Registry
+from moviegen.core.brain import TextRequest, TextResult
+from moviegen.core.errors import ProviderError
+
+NAME = "story-writer"
+
+
+class StoryWriter:
+    def generate(self, request: TextRequest) -> TextResult:
+        if request.task != "story.develop":
+            raise ProviderError(
+                f"the offline story writer cannot do '{request.task}'; it only develops stories from a premise",
+                "configure a language model provider for free-form text",
+            )
+        from moviegen.brain.providers.story_writer.writer import develop
+
+        premise = str(request.params.get("premise", ""))
+        story = develop(premise, seed=request.seed, title=request.params.get("title"))
+        return TextResult(text=story.model_dump_json(), provider=NAME)
+
+
+def register(registry: Registry) -> None:
+    registry.add(ProviderSpec(NAME, "text", StoryWriter, offline=True,
+                              description="procedural story writer (offline; not a language model)"))
