@@ -1,0 +1,1 @@
+"""Rendering: shot list + screenplay -> voices, frames, score, mix, subtitles, MP4."""

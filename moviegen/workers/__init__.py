@@ -1,0 +1,1 @@
+"""Workers: where heavy steps run. A local process pool by default."""

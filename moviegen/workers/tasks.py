@@ -1,0 +1,23 @@
+"""Task entry points that run inside worker processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from moviegen.core.brain import Brain
+from moviegen.services.render.steps import run_step
+
+_brain: Brain | None = None
+
+
+def init_worker(brain_factory: Callable[[], Brain]) -> None:
+    """Pool initializer: each worker process builds its own brain once."""
+    global _brain
+    _brain = brain_factory()
+
+
+def run(kind: str, job: dict[str, Any]) -> dict[str, Any]:
+    if _brain is None:
+        raise RuntimeError("worker used before init_worker")
+    return run_step(kind, job, _brain)
