@@ -1,0 +1,80 @@
+"""The moviegen command. Heavy libraries are imported inside commands, never here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from moviegen import __version__
+from moviegen.cli.context import State
+from moviegen.cli.film import film_app
+from moviegen.cli.projects import projects_app
+from moviegen.cli.story import story_app
+
+
+app = typer.Typer(
+    name="moviegen",
+    help="moviegen — a terminal-first AI film studio. A premise in, a subtitled film out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(projects_app)
+app.add_typer(story_app)
+app.add_typer(film_app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"moviegen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+) -> None:
+    """moviegen — a terminal-first AI film studio."""
+    State.debug = debug
+
+
+def run() -> None:
+    """Console entry point: the one place errors become messages and exit codes."""
+    from moviegen.cli.output import error_panel
+
+    suggestion = _did_you_mean(sys.argv[1:])
+    if suggestion:
+        error_panel(suggestion, "see 'moviegen --help' for every command", title="usage")
+        sys.exit(2)
+    try:
+        app(prog_name="moviegen")  # typer reports its own usage errors (exit 2)
+    except KeyboardInterrupt:
+        error_panel("interrupted", "run the same command again: finished work is kept and resumed", title="stopped")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the boundary
+        from moviegen.core.errors import MoviegenError
+
+        if State.debug or "--debug" in sys.argv:
+            raise
+        if isinstance(exc, MoviegenError):
+            error_panel(exc.message, exc.hint)
+            sys.exit(exc.exit_code)
+        error_panel(f"internal error: {type(exc).__name__}: {exc}", "run again with --debug and report the traceback")
+        sys.exit(1)
+
+
+def _did_you_mean(args: list[str]) -> str | None:
+    """'moviegen rendr x' -> "no command 'rendr'. Did you mean 'render'?"."""
+    import difflib
+
+    words = [a for a in args if not a.startswith("-")]
+    if not words:
+        return None
+    commands = list(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    if words[0] in commands or args[0] != words[0]:
+        return None
+    close = difflib.get_close_matches(words[0], commands, n=1, cutoff=0.6)
+    return f"no command '{words[0]}'" + (f". Did you mean '{close[0]}'?" if close else "")
