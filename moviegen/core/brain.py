@@ -45,7 +45,9 @@ class ImageRequest(BaseModel):
     framing: str = "wide"
     characters: list[CharacterLook] = Field(default_factory=list)
     speaker: str | None = None
-    caption: str = ""
+    caption: str = ""  # the action this shot shows
+    draw_caption: bool = True  # False when the caller overlays captions itself (video)
+    scene_text: str = ""  # the whole scene's action, so every shot of a scene shares one backdrop
     mood: str = ""
 
 

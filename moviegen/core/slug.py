@@ -16,7 +16,7 @@ def slugify(text: str, max_len: int = 48) -> str:
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     slug = ""
     for word in words:
-        candidate = f"{slug}-{word}" if slug else word
+        candidate = f"{slug}-{word}" if slug else word[:max_len]
         if len(candidate) > max_len:
             break
         slug = candidate

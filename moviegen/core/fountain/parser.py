@@ -136,7 +136,7 @@ class _Body:
         if line.startswith("~"):
             self.add(_T.LYRICS, line[1:].strip(), i)
             return i + 1
-        if line.startswith(".") and not line.startswith("..") and len(line) > 1:
+        if line.startswith(".") and len(line) > 1 and line[1].isalnum():  # '...' stays action
             return self.scene_heading(i, line[1:], forced=True)
         if line.startswith("!"):
             return self.action(i, forced=True)

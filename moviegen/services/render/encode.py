@@ -30,9 +30,9 @@ def _planes(still: Image.Image) -> tuple[Image.Image, Image.Image, Image.Image]:
             Image.fromarray(np.ascontiguousarray(v[: h // 2, : w // 2])))
 
 
-def _caption_mask(text: str, width: int, height: int) -> tuple[np.ndarray, int]:
-    """An alpha mask (0..1) for one subtitle, and the row where it starts."""
-    size = max(14, height // 22)
+def _caption_mask(text: str, width: int, height: int, top: bool = False) -> tuple[np.ndarray, int]:
+    """An alpha mask (0..1) for one caption, and the row where it starts (bottom third, or top)."""
+    size = max(14, height // (34 if top else 22))
     font = ImageFont.load_default(size=size)
     words, lines, line = text.split(), [], ""
     for word in words:
@@ -49,16 +49,18 @@ def _caption_mask(text: str, width: int, height: int) -> tuple[np.ndarray, int]:
     for i, ln in enumerate(lines[:3]):
         x = (width - font.getlength(ln)) / 2
         d.text((x, size * 0.3 + i * size * 1.35), ln, font=font, fill=255, stroke_width=max(2, size // 9), stroke_fill=96)
-    return np.asarray(mask, np.float32) / 255.0, int(height * 0.93) - band_h
+    return np.asarray(mask, np.float32) / 255.0, (int(height * 0.04) if top else int(height * 0.93) - band_h)
 
 
 def encode_segment(still_path: Path, *, width: int, height: int, fps: int, frames: int, camera_move: str,
                    preset: str = "veryfast", crf: int = 21, threads: int = 1,
-                   captions: list[tuple[int, int, str]] | None = None) -> bytes:
+                   captions: list[tuple[int, int, str]] | None = None, action: str = "") -> bytes:
     still = Image.open(still_path).convert("RGB")
     ys, us, vs = _planes(still)
     sw, sh = ys.size
     masks = [(a, b, *_caption_mask(text, width, height)) for a, b, text in (captions or [])]
+    if action:  # the storyboard's action line, held at the top for the whole shot
+        masks.append((0, frames, *_caption_mask(action, width, height, top=True)))
     buf = io.BytesIO()
     with av.open(buf, "w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=fps)

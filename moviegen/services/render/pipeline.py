@@ -31,7 +31,7 @@ from moviegen.services.render.camera import OVERSCAN
 from moviegen.services.render.steps import StepRunner
 from moviegen.services.render.timeline import Timeline, content_key, draft, finalize
 
-RENDER_VERSION = 1  # bump when the renderer's output changes, to invalidate cached steps
+RENDER_VERSION = 2  # bump when the renderer's output changes, to invalidate cached steps
 STAGES = ("voices", "pictures", "segments", "publish")
 
 
@@ -155,13 +155,16 @@ def build_graph(run: _Run):
         cast = project.cast()
         moods = {s.id: s.mood for s in tl.scenes}
         ow, oh = (int(round(v * OVERSCAN / 2)) * 2 for v in (tl.width, tl.height))
+        scene_text = {s.id: " ".join(b.text for b in s.beats if b.kind == "action")
+                      for s in scenes_of(project.screenplay())}
         frames, music = [], []
         for cut in tl.shots:
             speaker = next((ln.character for ln in cut.lines if ln.character in cut.shot.characters), None)
             req = {"prompt": cut.shot.prompt, "width": ow, "height": oh, "seed": seed, "location": cut.location,
                    "setting": cut.setting, "time_of_day": cut.time_of_day, "framing": cut.shot.framing.value,
                    "characters": [c.model_dump() for c in casting.looks(roles, cast, cut.shot.characters)],
-                   "speaker": speaker, "caption": "" if cut.lines else cut.caption, "mood": moods.get(cut.scene, "")}
+                   "speaker": speaker, "caption": cut.caption, "draw_caption": False,
+                   "scene_text": scene_text[cut.scene], "mood": moods.get(cut.scene, "")}
             key = content_key("frame", run.providers["image"], req, RENDER_VERSION)
             frames.append(("frame", key, cut.shot.id, {"project": root, "request": req}))
         for span in tl.scenes:
@@ -184,7 +187,8 @@ def build_graph(run: _Run):
                         for ln in cut.lines]
             frame = state["frames"][cut.shot.id]
             params = {"width": tl.width, "height": tl.height, "fps": fps, "frames": cut.frames,
-                      "camera_move": cut.shot.camera.value, "preset": opts.preset, "crf": opts.crf, "captions": caps}
+                      "camera_move": cut.shot.camera.value, "preset": opts.preset, "crf": opts.crf, "captions": caps,
+                      "action": "" if cut.lines else cut.caption}
             key = content_key("segment", frame["sha"], params, RENDER_VERSION)
             items.append(("segment", key, cut.shot.id, {"project": root, "frame": frame["asset"], "params": params}))
         voice_assets = {line.voice_key: state["voices"][content_key(line.voice_key, run.providers["speech"], RENDER_VERSION)]

@@ -21,7 +21,8 @@ def paint(req: ImageRequest) -> Image.Image:
     time = (req.time_of_day or "DAY").upper()
     sky = sky_for(time)
     night = sky is sky_for("NIGHT")
-    words = f"{req.location} {req.caption} {req.prompt}".lower()
+    # the backdrop depends on the place and the scene, never on one shot's words
+    words = f"{req.location} {req.scene_text or req.caption}".lower()
     rng = random.Random(int(stable_unit(str(req.seed), req.location, time) * 2**32))
     img = scenery.gradient((w, h), sky[0], sky[1])
     exterior = req.setting != "INT"
@@ -53,7 +54,7 @@ def paint(req: ImageRequest) -> Image.Image:
             img = img.filter(ImageFilter.GaussianBlur(blur * h / 720))
         _figures(img, req, size * h, ground if ground_at is None else ground_at * h, sky[3], ambient)
     img = scenery.vignette(img, 0.4 if night else 0.28)
-    if req.caption:
+    if req.caption and req.draw_caption:
         _caption(img, req.caption)
     return img
 

@@ -36,7 +36,7 @@ def gradient(size: tuple[int, int], top: RGB, bottom: RGB) -> Image.Image:
     w, h = size
     t = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
     rows = np.asarray(top, np.float32)[None, :] * (1 - t) + np.asarray(bottom, np.float32)[None, :] * t
-    return Image.fromarray(np.repeat(rows[:, None, :], w, axis=1).round().astype(np.uint8), "RGB")
+    return Image.fromarray(np.repeat(rows[:, None, :], w, axis=1).round().astype(np.uint8))
 
 
 def exterior(img: Image.Image, words: str, sky: tuple[RGB, RGB, RGB, RGB], rng: random.Random, night: bool) -> int:
@@ -163,4 +163,4 @@ def vignette(img: Image.Image, strength: float = 0.35) -> Image.Image:
     y, x = np.ogrid[-1:1:complex(0, h), -1:1:complex(0, w)]
     mask = 1.0 - strength * np.clip((x * x + y * y) / 2.0, 0, 1) ** 1.3
     arr = np.asarray(img, np.float32) * mask[..., None].astype(np.float32)
-    return Image.fromarray(arr.round().astype(np.uint8), "RGB")
+    return Image.fromarray(arr.round().astype(np.uint8))

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from moviegen.core.errors import ShotListError
+from moviegen.core.fountain import parse
+from moviegen.core.models import FilmFormat, Framing
+from moviegen.core.scenes import cast_of, scenes_of
+from moviegen.services import casting
+from moviegen.services.planner import SPEECH_WPS, plan_scene, words
+from moviegen.services.render import camera
+from moviegen.services.render.timeline import draft, finalize
+
+
+@pytest.fixture
+def film(sample_text):
+    sp = parse(sample_text)
+    scenes = scenes_of(sp)
+    cast = cast_of(sp, scenes)
+    shots = [s for i, sc in enumerate(scenes) for s in plan_scene(sc, cast, last_scene=i == len(scenes) - 1, style="x")]
+    return scenes, cast, shots
+
+
+def test_every_beat_is_in_exactly_one_shot(film):
+    scenes, _, shots = film
+    for scene in scenes:
+        covered = [b for s in shots if s.scene == scene.id for b in s.beats]
+        assert sorted(covered) == [b.index for b in scene.beats]
+
+
+def test_shot_fields(film):
+    scenes, _, shots = film
+    assert {s.framing for s in shots} == set(Framing)
+    assert shots[0].framing is Framing.WIDE and shots[-1].camera.value == "pull-out"
+    for s in shots:
+        assert s.prompt and s.subject and s.duration >= 2.0
+    by_id = {sc.id: sc for sc in scenes}
+    for s in shots:
+        beats = [b for b in by_id[s.scene].beats if b.index in s.beats]
+        if len(beats) == 1 and beats[0].kind == "dialogue":
+            assert s.duration >= words(beats[0].text) / SPEECH_WPS
+
+
+def test_offscreen_voices_are_not_on_screen(film):
+    _, _, shots = film
+    radio = next(s for s in shots if s.scene == "1" and 3 in s.beats)
+    assert "RADIO" not in radio.characters and radio.subject == "MIRA"
+
+
+def test_camera_moves_are_sub_pixel_smooth():
+    still = Image.new("L", (1536, 864), 0)
+    still.paste(255, (700, 400, 720, 420))
+    for move in ("pan-right", "pan-left", "push-in", "pull-out"):
+        xs = []
+        for i in range(48):
+            box = camera.box(move, i / 47, 1536, 864)
+            a = np.asarray(still.resize((1280, 720), Image.BILINEAR, box=box), np.float64)
+            yy, xx = np.nonzero(a)
+            xs.append((a[yy, xx] * xx).sum() / a.sum())
+        steps = np.diff(xs)
+        assert np.all(steps <= 1e-9) or np.all(steps >= -1e-9), move  # one direction, no back-and-forth
+        # eased motion has a small, steady jerk; whole-pixel snapping makes it jump by ~1 px
+        assert np.abs(np.diff(steps, 2)).max() < 0.15, move
+    assert camera.box("hold", 0.0, 1536, 864) == camera.box("hold", 1.0, 1536, 864)
+
+
+def test_casting_gives_distinct_stable_voices(film):
+    _, cast, _ = film
+    roles = casting.cast_roles(cast, ["RADIO"])
+    assert len({r.voice for r in roles.values()}) == len(roles) == 3
+    assert roles["MIRA"].voice.endswith(("f2", "f3")) and roles["TOMAS"].voice.split("+")[1].startswith("m")
+    assert roles["TOMAS"].pitch < roles["MIRA"].pitch  # 70s, 'patient'
+    assert casting.cast_roles(cast, ["RADIO"]) == roles
+
+
+def test_timeline_is_frame_exact_and_lengthens_only_when_speech_needs_it(film):
+    scenes, cast, shots = film
+    roles = casting.cast_roles(cast, ["RADIO"])
+    tl = draft(scenes, shots, roles, FilmFormat(), 7, "")
+    speech = {ln.voice_key: 1.0 for c in tl.shots for ln in c.lines}
+    long_key = tl.shots[1].lines[0].voice_key
+    speech[long_key] = 30.0
+    tl = finalize(tl, speech, scenes)
+    assert tl.total_frames == sum(c.frames for c in tl.shots)
+    assert [c.start_frame for c in tl.shots] == list(np.cumsum([0] + [c.frames for c in tl.shots[:-1]]))
+    assert len(tl.lengthened) == 1 and tl.shots[1].frames >= 30 * 24
+    assert tl.shots[0].frames == round(shots[0].duration * 24)
+
+
+def test_dialogue_in_no_shot_is_an_error(film):
+    scenes, cast, shots = film
+    with pytest.raises(ShotListError) as err:
+        draft(scenes, shots[:3], casting.cast_roles(cast, ["RADIO"]), FilmFormat(), 7, "")
+    assert "dialogue line" in err.value.message and "moviegen plan" in err.value.hint
+
+
+@pytest.mark.parametrize("aspect, size", [("16:9", (1280, 720)), ("9:16", (720, 1280)), ("1:1", (720, 720))])
+def test_formats(aspect, size):
+    assert FilmFormat(aspect=aspect).size() == size
+    assert FilmFormat(resolution="1920x1080", aspect=aspect).size() == tuple(v * 3 // 2 for v in size)

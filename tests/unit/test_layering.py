@@ -1,0 +1,59 @@
+"""ARCHITECTURE.md's import table, checked two ways: statically over the source
+(every import statement) and at run time (what `moviegen --help` loads)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[2] / "moviegen"
+THIRD_PARTY_BANNED_BELOW_INTERFACES = {"typer", "textual", "starlette", "uvicorn", "celery", "rich", "click"}
+# package -> moviegen packages it may import
+ALLOWED = {
+    "core": {"core"},
+    "services": {"core", "services"},
+    "brain": {"core", "services", "brain"},
+    "workers": {"core", "services", "workers"},
+    "cli": {"core", "services", "brain", "workers", "cli"},
+    "tui": {"core", "services", "brain", "workers", "tui"},
+}
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_packages_import_only_what_the_architecture_allows(package):
+    bad = []
+    for path in (PKG / package).rglob("*.py"):
+        for name in _imports(path):
+            top, _, rest = name.partition(".")
+            if top == "moviegen" and rest:
+                layer = rest.split(".")[0]
+                if layer in ALLOWED and layer not in ALLOWED[package]:
+                    bad.append(f"{path.relative_to(PKG)} imports {name}")
+            if package in ("core", "services", "workers") and top in THIRD_PARTY_BANNED_BELOW_INTERFACES:
+                bad.append(f"{path.relative_to(PKG)} imports {name}")
+    assert not bad, "\n".join(bad)
+
+
+def test_help_does_not_load_heavy_libraries():
+    code = ("import sys; sys.argv=['moviegen','--help']\n"
+            "from moviegen.cli.main import app\n"
+            "try:\n    app(prog_name='moviegen')\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('av','langgraph','numpy','PIL','scipy','textual','torch','pyloudnorm','pydantic_settings')"
+            " if m in sys.modules]\nprint(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == ""
