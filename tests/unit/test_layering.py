@@ -54,6 +54,6 @@ def test_help_does_not_load_heavy_libraries():
             "from moviegen.cli.main import app\n"
             "try:\n    app(prog_name='moviegen')\nexcept SystemExit:\n    pass\n"
             "heavy = [m for m in ('av','langgraph','numpy','PIL','scipy','textual','torch','pyloudnorm','pydantic_settings')"
-            " if m in sys.modules]\nprint(','.join(heavy))")
+            " if m in sys.modules]\nprint('HEAVY:' + ','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == ""
+    assert [ln for ln in out.splitlines() if ln.startswith("HEAVY:")] == ["HEAVY:"]
