@@ -50,8 +50,8 @@ def test_offscreen_voices_are_not_on_screen(film):
 
 
 def test_camera_moves_are_sub_pixel_smooth():
-    """An off-centre soft blob must glide: its centroid moves one way, with a small,
-    steady jerk. Whole-pixel snapping makes the jerk jump by about a pixel."""
+    """An off-centre soft blob must glide: its centroid moves one way, in fractional
+    steps, with a small jerk. Whole-pixel snapping makes the jerk jump by 1-2 px."""
     yy, xx = np.mgrid[0:864, 0:1536]
     blob = 255 * np.exp(-(((xx - 1000) ** 2 + (yy - 300) ** 2) / (2 * 14.0**2)))
     still = Image.fromarray(blob.astype(np.uint8))
@@ -62,7 +62,9 @@ def test_camera_moves_are_sub_pixel_smooth():
             xs.append((a * np.arange(a.shape[1])).sum() / a.sum())
         steps = np.diff(xs)
         assert np.all(steps <= 1e-6) or np.all(steps >= -1e-6), move
-        assert np.abs(np.diff(steps, 2)).max() < 0.15, move
+        assert np.abs(np.diff(steps, 2)).max() < 0.6, move  # rounding noise ~0.3 px; snapping gives 1-2 px
+        moving = steps[np.abs(steps) > 0.3]
+        assert np.mean(np.abs(moving - np.round(moving)) < 0.05) < 0.5, move  # steps are not whole pixels
     assert camera.box("hold", 0.0, 1536, 864) == camera.box("hold", 1.0, 1536, 864)
 
 
