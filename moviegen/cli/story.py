@@ -36,13 +36,14 @@ def develop(
 @story_app.command()
 def plan(
     slug: str = typer.Argument(..., help="The project (see 'moviegen list')."),
+    fresh: bool = typer.Option(False, "--fresh", help="Re-plan every scene, discarding edits in shots.toml."),
     json_out: bool = typer.Option(False, "--json", help="Print the plan summary as JSON."),
 ) -> None:
     """Plan the shots of every scene into shots.toml (keeps edits to unchanged scenes)."""
     from moviegen.services.planner import plan as plan_shots
 
     project = context.store().open(slug)
-    summary = plan_shots(project)
+    summary = plan_shots(project, fresh=fresh)
     if json_out:
         emit_json(summary)
         return

@@ -56,11 +56,11 @@ def load(path: Path) -> list[Shot]:
     return shots
 
 
-def save(path: Path, planned: dict[str, tuple[Scene, list[Shot]]]) -> dict[str, int]:
-    """Write the plan, keeping on-disk shots of unchanged scenes. Returns counts."""
+def save(path: Path, planned: dict[str, tuple[Scene, list[Shot]]], *, fresh: bool = False) -> dict[str, int]:
+    """Write the plan, keeping on-disk shots of unchanged scenes (unless ``fresh``). Returns counts."""
     old_tables: dict[str, list[Table]] = {}
     header = _HEADER
-    if path.exists():
+    if path.exists() and not fresh:
         try:
             old = tomlkit.parse(path.read_text(encoding="utf-8"))
         except tomlkit.exceptions.ParseError:

@@ -1,8 +1,8 @@
 """Shot planning: scenes -> shots with framing, camera, subject, duration, prompt.
 
-Durations come from the words each shot covers: dialogue at a speaking pace
-(slower than the offline voices, so the speech fits) with breathing room, action
-at a reading pace, establishing shots long enough to take in the place.
+Durations come from the words each shot covers: dialogue at the speaker's own
+voice rate (from casting) with its pauses and breathing room, action at a
+reading pace, establishing shots long enough to take in the place.
 """
 
 from __future__ import annotations
@@ -14,9 +14,30 @@ from moviegen.core.errors import ProjectStateError
 from moviegen.core.models import Beat, CameraMove, Character, Framing, Scene, Shot, Stage
 from moviegen.core.project import Project
 from moviegen.core.scenes import scenes_of
+from moviegen.services.casting import cast_roles
+from moviegen.services.render.timeline import LEAD_IN, TAIL
 
-SPEECH_WPS = 2.3  # words per second budgeted for dialogue (voices speak ~2.6-3.0)
 READ_WPS = 3.2
+PAUSE = 0.22  # seconds a voice pauses at a comma or full stop
+
+
+SYLLABLES_PER_WORD = 1.45  # an average English word, the unit a voice's words-per-minute rate counts
+
+
+def syllables(text: str) -> int:
+    total = 0
+    for word in re.findall(r"[a-z']+", text.lower()):
+        groups = len(re.findall(r"[aeiouy]+", word))
+        if word.endswith("e") and not word.endswith(("le", "ee")) and groups > 1:
+            groups -= 1  # a silent final e
+        total += max(1, groups)
+    return total
+
+
+def speech_seconds(text: str, rate_wpm: int) -> float:
+    """A budget for speaking ``text`` at the speaker's voice rate, pauses included."""
+    per_second = rate_wpm * SYLLABLES_PER_WORD / 60.0
+    return syllables(text) / per_second * 1.1 + PAUSE * len(re.findall(r"[,.;:!?]+", text))
 _HANDLING = re.compile(
     r"\b(sets?|opens?|lifts?|taps?|fits?|throws?|holds?|hands?|slides?|pins?|turns? over|checks?|picks? up|"
     r"unfolds?|drops?|grips?|raises?|places?|pours?|writes?|switch(?:es)?)\b",
@@ -43,7 +64,8 @@ def present_characters(scene: Scene, cast: list[Character]) -> list[str]:
     return list(names)
 
 
-def plan_scene(scene: Scene, cast: list[Character], *, last_scene: bool, style: str) -> list[Shot]:
+def plan_scene(scene: Scene, cast: list[Character], *, last_scene: bool, style: str,
+               rates: dict[str, int] | None = None) -> list[Shot]:
     present = present_characters(scene, cast)
     looks = {c.name: c.look for c in cast}
     shots: list[Shot] = []
@@ -61,7 +83,8 @@ def plan_scene(scene: Scene, cast: list[Character], *, last_scene: bool, style: 
             short_hot = words(beat.text) <= 8 and beat.text.rstrip().endswith(("!", "?"))
             framing = Framing.CLOSE if on_screen and (short_hot or beat.parenthetical) else Framing.MEDIUM
             subject = beat.character if on_screen else (", ".join(present) or scene.location.title())
-            duration = words(beat.text) / SPEECH_WPS + 1.0 + (0.4 if beat.parenthetical else 0.0)
+            rate = (rates or {}).get(beat.character or "", 150)
+            duration = speech_seconds(beat.text, rate) + LEAD_IN + TAIL + (0.4 if beat.parenthetical else 0.0)
             camera = CameraMove.PUSH_IN if framing is Framing.CLOSE else CameraMove.HOLD
             chars = [beat.character] if on_screen and beat.character else present
             shots.append(_shot(scene, len(shots), framing, [beat], chars, max(2.0, duration), camera, subject or "", looks, style))
@@ -93,7 +116,7 @@ def _shot(scene: Scene, n: int, framing: Framing, beats: list[Beat], characters:
                 characters=characters, beats=[b.index for b in beats], duration=round(duration, 2), prompt=prompt)
 
 
-def plan(project: Project) -> dict[str, object]:
+def plan(project: Project, *, fresh: bool = False) -> dict[str, object]:
     if not project.has_screenplay():
         raise ProjectStateError(
             f"{project.slug} has no screenplay to plan from",
@@ -101,10 +124,13 @@ def plan(project: Project) -> dict[str, object]:
         )
     scenes = scenes_of(project.screenplay())
     cast = project.cast()
+    speakers = [b.character for s in scenes for b in s.dialogue if b.character]
+    rates = {name: role.rate for name, role in cast_roles(cast, speakers).items()}
     planned: dict[str, tuple[Scene, list[Shot]]] = {}
     for i, scene in enumerate(scenes):
-        planned[scene.id] = (scene, plan_scene(scene, cast, last_scene=i == len(scenes) - 1, style=project.info.style))
-    counts = shotlist.save(locations.shots_file(project.path), planned)
+        planned[scene.id] = (scene, plan_scene(scene, cast, last_scene=i == len(scenes) - 1, style=project.info.style,
+                                               rates=rates))
+    counts = shotlist.save(locations.shots_file(project.path), planned, fresh=fresh)
     project.set_stage(Stage.PLANNED)
     shots = shotlist.load(locations.shots_file(project.path))
     return {"scenes": len(scenes), "shots": len(shots), "duration": round(sum(s.duration for s in shots), 2), **counts}

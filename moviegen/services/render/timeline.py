@@ -141,19 +141,23 @@ def draft(scenes: list[Scene], shots: list[Shot], roles: dict[str, Role], fmt: F
 
 def finalize(tl: Timeline, speech: dict[str, float], scenes: list[Scene]) -> Timeline:
     fps = tl.fmt.fps
-    frame = 0
-    for cut in tl.shots:
+    frame, clock = 0, 0.0  # cuts fall on the frame nearest the running time: the film stays within
+    for cut in tl.shots:  # half a frame of the plan, however many shots it has
         t = LEAD_IN
         for line in cut.lines:
             line.duration = speech[line.voice_key]
             line.start = frame / fps + t
             t += line.duration + GAP
         needed = t - GAP + TAIL if cut.lines else 0.0
-        seconds = max(cut.shot.duration, needed)
         if needed > cut.shot.duration + 1e-6:
             tl.lengthened.append(f"{cut.shot.id}: {cut.shot.duration:.2f}s -> {needed:.2f}s")
-        cut.start_frame, cut.frames = frame, max(1, math.ceil(seconds * fps - 1e-6))
-        frame += cut.frames
+            end = frame + math.ceil(needed * fps - 1e-6)  # every frame the speech needs
+            clock = end / fps
+        else:
+            clock += cut.shot.duration
+            end = max(frame + 1, round(clock * fps))
+        cut.start_frame, cut.frames = frame, end - frame
+        frame = end
     tl.total_frames = frame
     times = effective_times(scenes)
     order = [s.id for s in scenes]

@@ -9,7 +9,7 @@ from moviegen.core.fountain import parse
 from moviegen.core.models import FilmFormat, Framing
 from moviegen.core.scenes import cast_of, scenes_of
 from moviegen.services import casting
-from moviegen.services.planner import SPEECH_WPS, plan_scene, words
+from moviegen.services.planner import plan_scene, speech_seconds
 from moviegen.services.render import camera
 from moviegen.services.render.timeline import draft, finalize
 
@@ -40,7 +40,7 @@ def test_shot_fields(film):
     for s in shots:
         beats = [b for b in by_id[s.scene].beats if b.index in s.beats]
         if len(beats) == 1 and beats[0].kind == "dialogue":
-            assert s.duration >= words(beats[0].text) / SPEECH_WPS
+            assert s.duration >= speech_seconds(beats[0].text, 150)
 
 
 def test_offscreen_voices_are_not_on_screen(film):
@@ -89,6 +89,8 @@ def test_timeline_is_frame_exact_and_lengthens_only_when_speech_needs_it(film):
     assert [c.start_frame for c in tl.shots] == list(np.cumsum([0] + [c.frames for c in tl.shots[:-1]]))
     assert len(tl.lengthened) == 1 and tl.shots[1].frames >= 30 * 24
     assert tl.shots[0].frames == round(shots[0].duration * 24)
+    unlengthened = sum(s.duration for i, s in enumerate(shots) if i != 1)
+    assert abs(sum(c.frames for i, c in enumerate(tl.shots) if i != 1) - unlengthened * 24) <= 1.5
 
 
 def test_dialogue_in_no_shot_is_an_error(film):
