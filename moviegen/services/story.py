@@ -8,7 +8,7 @@ from moviegen.core.brain import Brain, TextRequest
 from moviegen.core.errors import ProviderError, ProjectStateError, UsageError
 from moviegen.core.fountain import parse
 from moviegen.core.models import Stage, Story
-from moviegen.core.project import Project
+from moviegen.core.project import MAX_PREMISE, Project
 from moviegen.core.scenes import scenes_of
 
 PROMPT = """You are a screenwriter. Develop a short film from this premise.
@@ -19,6 +19,11 @@ The screenplay field is Fountain text with 3-8 scenes and dialogue."""
 
 def validate_premise(premise: str) -> str:
     premise = " ".join(premise.split())
+    if len(premise) > MAX_PREMISE:
+        raise UsageError(
+            f"the premise is {len(premise):,} characters; the limit is {MAX_PREMISE:,}",
+            "a premise is a sentence or a paragraph; put longer material in story/ after 'moviegen new'",
+        )
     if len(premise) < 8 or len(premise.split()) < 3:
         raise UsageError(
             "the premise is empty or too short to make a story from",
