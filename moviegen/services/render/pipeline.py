@@ -232,8 +232,13 @@ def build_graph(run: _Run):
             "dialogue_lines": sum(len(c.lines) for c in tl.shots),
             "shots": [{"id": c.shot.id, "scene": c.scene, "start_frame": c.start_frame, "frames": c.frames,
                        "framing": c.shot.framing.value, "camera": c.shot.camera.value,
-                       "lines": [ln.model_dump(include={"character", "text", "start", "duration", "beat"}) for ln in c.lines]}
+                       "frame": state["frames"][c.shot.id]["asset"], "segment": state["segments"][c.shot.id]["asset"],
+                       "lines": [{**ln.model_dump(include={"character", "text", "start", "duration", "beat"}),
+                                  "voice": state["voices"][content_key(ln.voice_key, run.providers["speech"],
+                                                                       RENDER_VERSION)]["asset"]}
+                                 for ln in c.lines]}
                       for c in tl.shots],
+            "mix": state["mix"]["asset"],
             "lengthened": tl.lengthened, "computed": run.computed, "cached": run.cached, "timings": run.timings,
         }
         atomic.write_text(out.with_suffix(".json"), json.dumps(report, indent=2))
