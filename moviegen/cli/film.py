@@ -56,6 +56,7 @@ def render_project(project, *, resolution=None, fps=None, aspect=None, burn_subt
     brain = context.brain()
     workers = workers or settings.render.workers
     runner = InlineRunner(brain) if workers == 1 else LocalPool(LocalBrain, workers)
+    runner.warm()  # workers boot while this process loads the pipeline
     progress = Progress(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, disable=quiet, transient=False)
     bars = {stage: progress.add_task(stage, total=None, start=False) for stage in STAGES}

@@ -29,7 +29,7 @@ class RenderDefaults(BaseModel):
     resolution: str = "1280x720"
     fps: int = 24
     aspect: str = "16:9"
-    x264_preset: str = "veryfast"
+    x264_preset: str = "superfast"  # flat storyboard art: 1.1x faster than veryfast, ~2x the bytes
     crf: int = 21
     workers: int = 0  # 0 = one per CPU core
 

@@ -43,6 +43,12 @@ class LocalPool:
                                              initargs=(self.brain_factory,))
         return self._pool
 
+    def warm(self) -> None:
+        """Start the workers now (they boot while the caller does other start-up work)."""
+        pool = self._executor()
+        for _ in range(self.workers):
+            pool.submit(tasks.ready)
+
     def run(self, items: list[Item]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         pending = list(items)
         attempts = 0
@@ -87,6 +93,15 @@ class InlineRunner:
 
     def __init__(self, brain: Brain) -> None:
         self.brain = brain
+
+    def warm(self) -> None:
+        """Start the workers now (they boot while the caller does other start-up work)."""
+        pool = self._executor()
+        for _ in range(self.workers):
+            pool.submit(tasks.ready)
+
+    def warm(self) -> None:
+        pass
 
     def run(self, items: list[Item]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         from moviegen.services.render.steps import run_step

@@ -21,3 +21,8 @@ def run(kind: str, job: dict[str, Any]) -> dict[str, Any]:
     if _brain is None:
         raise RuntimeError("worker used before init_worker")
     return run_step(kind, job, _brain)
+
+
+def ready() -> bool:
+    """A no-op the pool submits to start its processes early."""
+    return _brain is not None

@@ -31,10 +31,14 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     return (raw.reshape(-1, channels).astype(np.float32) / 32767.0), rate
 
 
-def resample(audio: np.ndarray, source: int, target: int) -> np.ndarray:
+def resample(mono: np.ndarray, source: int, target: int) -> np.ndarray:
+    """Mono float32 resampled with FFmpeg's swresample."""
     if source == target:
-        return audio
-    from scipy.signal import resample_poly
+        return mono.astype(np.float32)
+    import av
 
-    ratio = Fraction(target, source).limit_denominator(1000)
-    return resample_poly(audio, ratio.numerator, ratio.denominator, axis=0).astype(np.float32)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=target)
+    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(mono.astype(np.float32))[None, :], format="flt", layout="mono")
+    frame.sample_rate, frame.pts, frame.time_base = source, 0, Fraction(1, source)
+    out = [f.to_ndarray()[0] for f in resampler.resample(frame)] + [f.to_ndarray()[0] for f in resampler.resample(None)]
+    return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)

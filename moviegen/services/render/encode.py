@@ -110,6 +110,7 @@ def encode_aac(audio: np.ndarray, sample_rate: int, bit_rate: int = 160_000) -> 
     with av.open(buf, "w", format="mp4") as out:
         sound = out.add_stream("aac", rate=sample_rate, layout="stereo")
         sound.bit_rate = bit_rate
+        sound.options = {"aac_coder": "fast"}
         planar = np.ascontiguousarray(audio.T.astype(np.float32))
         block = 1024
         for start in range(0, planar.shape[1], block):

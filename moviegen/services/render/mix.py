@@ -1,6 +1,6 @@
 """The mix: dialogue, score (ducked under speech) and ambience, to -16 LUFS stereo.
 
-Loudness is measured with ITU-R BS.1770 (pyloudnorm's K-weighted, gated meter);
+Loudness is measured by ITU-R BS.1770-4 (FFmpeg's ebur128 meter, see loudness.py);
 a soft limiter keeps peaks under -1 dBFS, then the gain is trimmed again so the
 integrated loudness stays on target.
 """
@@ -11,7 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from moviegen.core.errors import RenderError
 from moviegen.services.render import audio_io
+from moviegen.services.render.loudness import integrated_lufs
 from moviegen.services.render.timeline import Timeline
 
 RATE = 48000
@@ -74,8 +76,6 @@ def ambience(tl: Timeline, n: int) -> np.ndarray:
 
 
 def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, str]) -> tuple[np.ndarray, dict]:
-    import pyloudnorm
-
     n = int(round(tl.total_frames / tl.fmt.fps * RATE))
     dialogue = np.zeros((n, 2), np.float32)
     slots = {name: i for i, name in enumerate(dict.fromkeys(line.character for c in tl.shots for line in c.lines))}
@@ -96,14 +96,15 @@ def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, st
         score[a:b] += audio[: b - a]
     duck = 1.0 - DUCK_DEPTH * _talking(tl, n)
     total = dialogue * 0.8 + score * (MUSIC_GAIN * duck)[:, None] + ambience(tl, n) * AMBIENCE_GAIN * (0.5 + 0.5 * duck)[:, None]
-    meter = pyloudnorm.Meter(RATE)
     for _ in range(2):  # gain to target, limit peaks, then trim the gain the limiter took
-        loudness = meter.integrated_loudness(total)
+        loudness = integrated_lufs(total, RATE)
         if not np.isfinite(loudness):
-            break
+            if np.abs(total).max() > 1e-4:
+                raise RenderError("the loudness meter could not measure the mix", "run again with --debug and report it")
+            break  # a silent film stays silent
         total *= np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
         total = _limit(total)
-    loudness = meter.integrated_loudness(total)  # measured, not assumed
+    loudness = integrated_lufs(total, RATE)  # measured, not assumed
     return total.astype(np.float32), {"lufs": round(float(loudness), 2), "peak": round(float(np.abs(total).max()), 4)}
 
 

@@ -31,7 +31,7 @@ from moviegen.services.render.camera import OVERSCAN
 from moviegen.services.render.steps import StepRunner
 from moviegen.services.render.timeline import Timeline, content_key, draft, finalize
 
-RENDER_VERSION = 2  # bump when the renderer's output changes, to invalidate cached steps
+RENDER_VERSION = 3  # bump when the renderer's output changes, to invalidate cached steps
 STAGES = ("voices", "pictures", "segments", "publish")
 
 
@@ -50,7 +50,7 @@ class RenderState(TypedDict, total=False):
 class RenderOptions:
     fmt: FilmFormat
     burn_subtitles: bool = False
-    preset: str = "veryfast"
+    preset: str = "superfast"
     crf: int = 21
 
     def stem(self, project: Project) -> str:
@@ -233,6 +233,7 @@ def build_graph(run: _Run):
             "shots": [{"id": c.shot.id, "scene": c.scene, "start_frame": c.start_frame, "frames": c.frames,
                        "framing": c.shot.framing.value, "camera": c.shot.camera.value,
                        "frame": state["frames"][c.shot.id]["asset"], "segment": state["segments"][c.shot.id]["asset"],
+                       "caption": "" if c.lines else c.caption,
                        "lines": [{**ln.model_dump(include={"character", "text", "start", "duration", "beat"}),
                                   "voice": state["voices"][content_key(ln.voice_key, run.providers["speech"],
                                                                        RENDER_VERSION)]["asset"]}

@@ -1,0 +1,41 @@
+"""Helpers for the benchmark scripts: medians of repeated runs, a temp world."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "samples" / "lantern_road.fountain"
+if not SAMPLE.exists():
+    SAMPLE = ROOT / "tests" / "fixtures" / "lantern_road.fountain"
+
+
+def median_time(fn: Callable[[], object], runs: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times
+
+
+def world() -> dict[str, str]:
+    """Environment for a throwaway MOVIEGEN_HOME and projects dir."""
+    base = Path(tempfile.mkdtemp(prefix="moviegen-bench-"))
+    return {**os.environ, "MOVIEGEN_HOME": str(base / "home"), "MOVIEGEN_PROJECTS_DIR": str(base / "projects")}
+
+
+def moviegen(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("moviegen")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "moviegen"]
+    proc = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"moviegen {' '.join(args)} failed:\n{proc.stderr}")
+    return proc
