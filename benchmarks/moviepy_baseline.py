@@ -36,10 +36,28 @@ def compose(project: Path, report: dict, out: Path, preset: str = "veryfast", cr
 
         clip = VideoClip(make_frame, duration=frames / fps)
         if shot.get("caption") and font:
-            text = TextClip(font=font, text=shot["caption"], font_size=max(14, height // 34), color="white",
-                            stroke_color="gray", stroke_width=1, method="caption", size=(int(width * 0.8), None))
-            clip = CompositeVideoClip([clip, text.with_duration(clip.duration).with_position(("center", int(height * 0.04)))])
+            text = TextClip(
+                font=font,
+                text=shot["caption"],
+                font_size=max(14, height // 34),
+                color="white",
+                stroke_color="gray",
+                stroke_width=1,
+                method="caption",
+                size=(int(width * 0.8), None),
+            )
+            clip = CompositeVideoClip(
+                [clip, text.with_duration(clip.duration).with_position(("center", int(height * 0.04)))]
+            )
         clips.append(clip)
     film = concatenate_videoclips(clips).with_audio(AudioFileClip(str(project / report["mix"])))
-    film.write_videofile(str(out), fps=fps, codec="libx264", audio_codec="aac", preset=preset, threads=2,
-                         ffmpeg_params=["-crf", str(crf), "-bf", "0"], logger=None)
+    film.write_videofile(
+        str(out),
+        fps=fps,
+        codec="libx264",
+        audio_codec="aac",
+        preset=preset,
+        threads=2,
+        ffmpeg_params=["-crf", str(crf), "-bf", "0"],
+        logger=None,
+    )

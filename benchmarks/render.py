@@ -140,12 +140,18 @@ def main() -> None:
         edits.append(seconds)
     full_s, ours_s, theirs_s, edit_s = (statistics.median(v) for v in (full, ours, theirs, edits))
     result = {
-        "film_seconds": report["duration"], "resolution": f"{report['width']}x{report['height']}", "fps": report["fps"],
-        "full_render_s": round(full_s, 2), "full_render_runs": [round(v, 2) for v in full],
+        "film_seconds": report["duration"],
+        "resolution": f"{report['width']}x{report['height']}",
+        "fps": report["fps"],
+        "full_render_s": round(full_s, 2),
+        "full_render_runs": [round(v, 2) for v in full],
         "times_real_time": round(60.0 / full_s, 2),
-        "compose_encode_moviegen_s": round(ours_s, 2), "compose_encode_moviepy_s": round(theirs_s, 2),
-        "moviepy_over_moviegen": round(theirs_s / ours_s, 2), "frame_psnr_db_moviegen_vs_moviepy": round(quality[0], 1),
-        "edit_rerender_s": round(edit_s, 2), "edit_share_of_full": round(edit_s / full_s, 3),
+        "compose_encode_moviegen_s": round(ours_s, 2),
+        "compose_encode_moviepy_s": round(theirs_s, 2),
+        "moviepy_over_moviegen": round(theirs_s / ours_s, 2),
+        "frame_psnr_db_moviegen_vs_moviepy": round(quality[0], 1),
+        "edit_rerender_s": round(edit_s, 2),
+        "edit_share_of_full": round(edit_s / full_s, 3),
         "edit_redid": edited["computed"],
     }
     if args.memory:
@@ -161,8 +167,13 @@ def memory_run(env: dict) -> dict:
     moviegen(env, "import", str(tmp), "--slug", "long")
     moviegen(env, "plan", "long")
     peak = 0.0
-    proc = subprocess.Popen([sys.executable, "-m", "moviegen", "render", "long", "--resolution", "1080p", "--json"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moviegen", "render", "long", "--resolution", "1080p", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     stop = threading.Event()
 
     def sample() -> None:
@@ -178,8 +189,12 @@ def memory_run(env: dict) -> dict:
     stop.set()
     report = json.loads(out)
     del long
-    return {"memory_film_seconds": report["duration"], "memory_resolution": f"{report['width']}x{report['height']}",
-            "memory_render_s": round(time.perf_counter() - start, 1), "peak_tree_rss_mb": round(peak, 1)}
+    return {
+        "memory_film_seconds": report["duration"],
+        "memory_resolution": f"{report['width']}x{report['height']}",
+        "memory_render_s": round(time.perf_counter() - start, 1),
+        "peak_tree_rss_mb": round(peak, 1),
+    }
 
 
 if __name__ == "__main__":

@@ -47,10 +47,17 @@ def sample_path(tmp_path, sample_text) -> Path:
     return path
 
 
-def moviegen(*args: str, check: bool = False, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+def moviegen(
+    *args: str, check: bool = False, timeout: float = 600, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run the real console entry point, as a user would."""
-    proc = subprocess.run([sys.executable, "-m", "moviegen", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "moviegen", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"moviegen {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return proc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 import typer
 
@@ -17,7 +17,7 @@ DEMO_TITLE = "Lantern Road"
 DEMO_SLUG = "lantern-road-demo"
 
 
-class Aspect(str, Enum):
+class Aspect(StrEnum):
     wide = "16:9"
     tall = "9:16"
     square = "1:1"
@@ -32,7 +32,9 @@ def _format(project, resolution: str | None, fps: int | None, aspect: Aspect | N
         named = {"720p": "1280x720", "1080p": "1920x1080", "480p": "854x480"}
         res = named.get(resolution.lower(), resolution.lower())
         if not re.fullmatch(r"\d{2,4}x\d{2,4}", res):
-            raise UsageError(f"'{resolution}' is not a resolution", "use WIDTHxHEIGHT such as 1280x720, or 720p / 1080p")
+            raise UsageError(
+                f"'{resolution}' is not a resolution", "use WIDTHxHEIGHT such as 1280x720, or 720p / 1080p"
+            )
         fmt.resolution = res
     if fps is not None:
         fmt.fps = fps
@@ -41,8 +43,9 @@ def _format(project, resolution: str | None, fps: int | None, aspect: Aspect | N
     return FilmFormat.model_validate(fmt.model_dump())
 
 
-def render_project(project, *, resolution=None, fps=None, aspect=None, burn_subtitles=False, workers=0,
-                   preset=None, quiet=False) -> dict:
+def render_project(
+    project, *, resolution=None, fps=None, aspect=None, burn_subtitles=False, workers=0, preset=None, quiet=False
+) -> dict:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from moviegen.brain.local import LocalBrain
@@ -51,14 +54,25 @@ def render_project(project, *, resolution=None, fps=None, aspect=None, burn_subt
     from moviegen.workers.pool import InlineRunner, LocalPool
 
     settings = get_settings()
-    options = RenderOptions(fmt=_format(project, resolution, fps, aspect), burn_subtitles=burn_subtitles,
-                            preset=preset or settings.render.x264_preset, crf=settings.render.crf)
+    options = RenderOptions(
+        fmt=_format(project, resolution, fps, aspect),
+        burn_subtitles=burn_subtitles,
+        preset=preset or settings.render.x264_preset,
+        crf=settings.render.crf,
+    )
     brain = context.brain()
     workers = workers or settings.render.workers
     runner = InlineRunner(brain) if workers == 1 else LocalPool(LocalBrain, workers)
     runner.warm()  # workers boot while this process loads the pipeline
-    progress = Progress(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err, disable=quiet, transient=False)
+    progress = Progress(
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=False,
+    )
     bars = {stage: progress.add_task(stage, total=None, start=False) for stage in STAGES}
 
     def on_event(event) -> None:
@@ -76,8 +90,10 @@ def render_project(project, *, resolution=None, fps=None, aspect=None, burn_subt
 def _print_report(report: dict) -> None:
     computed = ", ".join(f"{k} {len(v)}" for k, v in report["computed"].items()) or "nothing (all cached)"
     out.print(f"[bold]{report['film']}[/bold]")
-    out.print(f"  {report['duration']:.2f} s, {report['width']}x{report['height']} @ {report['fps']} fps, "
-              f"{len(report['shots'])} shots, {report['dialogue_lines']} subtitles, {report['loudness_lufs']} LUFS")
+    out.print(
+        f"  {report['duration']:.2f} s, {report['width']}x{report['height']} @ {report['fps']} fps, "
+        f"{len(report['shots'])} shots, {report['dialogue_lines']} subtitles, {report['loudness_lufs']} LUFS"
+    )
     out.print(f"  made: {computed}; reused: {sum(report['cached'].values())} steps")
 
 
@@ -92,13 +108,24 @@ _JSON = typer.Option(False, "--json", help="Print the render report as JSON.")
 @film_app.command("render")
 def render_cmd(
     slug: str = typer.Argument(..., help="The project (see 'moviegen list')."),
-    resolution: str = _RES, fps: int = _FPS, aspect: Aspect = _ASPECT, burn_subtitles: bool = _BURN,
-    workers: int = _WORKERS, json_out: bool = _JSON,
+    resolution: str = _RES,
+    fps: int = _FPS,
+    aspect: Aspect = _ASPECT,
+    burn_subtitles: bool = _BURN,
+    workers: int = _WORKERS,
+    json_out: bool = _JSON,
 ) -> None:
     """Render the film: voices, frames, score, mix, subtitles and an MP4 in renders/."""
     project = context.store().open(slug)
-    report = render_project(project, resolution=resolution, fps=fps, aspect=aspect, burn_subtitles=burn_subtitles,
-                            workers=workers, quiet=json_out)
+    report = render_project(
+        project,
+        resolution=resolution,
+        fps=fps,
+        aspect=aspect,
+        burn_subtitles=burn_subtitles,
+        workers=workers,
+        quiet=json_out,
+    )
     emit_json(report) if json_out else _print_report(report)
 
 
@@ -108,8 +135,12 @@ def make(
     title: str = typer.Option(None, "--title", "-t", help="Film title (default: the story writer's)."),
     slug: str = typer.Option(None, "--slug", help="Project folder name."),
     seed: int = typer.Option(None, "--seed", help="Seed for every generated part."),
-    resolution: str = _RES, fps: int = _FPS, aspect: Aspect = _ASPECT, burn_subtitles: bool = _BURN,
-    workers: int = _WORKERS, json_out: bool = _JSON,
+    resolution: str = _RES,
+    fps: int = _FPS,
+    aspect: Aspect = _ASPECT,
+    burn_subtitles: bool = _BURN,
+    workers: int = _WORKERS,
+    json_out: bool = _JSON,
 ) -> None:
     """Premise to film in one go: new + develop + plan + render."""
     report = _make(premise, title, slug, seed, resolution, fps, aspect, burn_subtitles, workers, json_out, reuse=False)
@@ -118,7 +149,8 @@ def make(
 
 @film_app.command()
 def demo(
-    workers: int = _WORKERS, json_out: bool = _JSON,
+    workers: int = _WORKERS,
+    json_out: bool = _JSON,
 ) -> None:
     """Make the demo film ('Lantern Road') from a premise, offline. Run again: it reuses finished work."""
     report = _make(DEMO_PREMISE, DEMO_TITLE, DEMO_SLUG, None, None, None, None, False, workers, json_out, reuse=True)
@@ -143,8 +175,15 @@ def _make(premise, title, slug, seed, resolution, fps, aspect, burn, workers, qu
     if reuse and store.exists(slug):
         project = store.open(slug)
     else:
-        project = store.create(ProjectInfo(slug=slug, title=name, premise=clean,
-                                           seed=get_settings().seed if seed is None else seed))
+        project = store.create(
+            ProjectInfo(
+                slug=slug,
+                title=name,
+                premise=clean,
+                format=get_settings().default_format(),
+                seed=get_settings().seed if seed is None else seed,
+            )
+        )
     if not project.has_screenplay():
         story = develop(project, context.brain())
         if not quiet:
@@ -152,5 +191,6 @@ def _make(premise, title, slug, seed, resolution, fps, aspect, burn, workers, qu
     summary = plan(project)
     if not quiet:
         note(f"{summary['shots']} shots over {summary['scenes']} scenes, {summary['duration']} s planned")
-    return render_project(project, resolution=resolution, fps=fps, aspect=aspect, burn_subtitles=burn,
-                          workers=workers, quiet=quiet)
+    return render_project(
+        project, resolution=resolution, fps=fps, aspect=aspect, burn_subtitles=burn, workers=workers, quiet=quiet
+    )

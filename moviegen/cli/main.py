@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -11,7 +12,6 @@ from moviegen.cli.context import State
 from moviegen.cli.film import film_app
 from moviegen.cli.projects import projects_app
 from moviegen.cli.story import story_app
-
 
 app = typer.Typer(
     name="moviegen",
@@ -34,11 +34,13 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
 ) -> None:
     """moviegen — a terminal-first AI film studio."""
-    State.debug = debug
+    State.debug = debug or os.environ.get("MOVIEGEN_DEBUG", "").lower() in ("1", "true", "yes")
 
 
 def run() -> None:
@@ -57,7 +59,7 @@ def run() -> None:
     except Exception as exc:  # noqa: BLE001 - the boundary
         from moviegen.core.errors import MoviegenError
 
-        if State.debug or "--debug" in sys.argv:
+        if State.debug:
             raise
         if isinstance(exc, MoviegenError):
             error_panel(exc.message, exc.hint)

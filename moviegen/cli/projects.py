@@ -16,7 +16,9 @@ projects_app = typer.Typer()
 def new(
     premise: str = typer.Argument(..., help="One or two sentences: who wants what, and what stands in the way."),
     title: str = typer.Option(None, "--title", "-t", help="Film title (also names the project folder)."),
-    slug: str = typer.Option(None, "--slug", help="Folder name under the projects directory (default: from the title)."),
+    slug: str = typer.Option(
+        None, "--slug", help="Folder name under the projects directory (default: from the title)."
+    ),
     seed: int = typer.Option(None, "--seed", help="Seed for every generated part (default: MOVIEGEN_SEED or 7)."),
     json_out: bool = typer.Option(False, "--json", help="Print the project as JSON."),
 ) -> None:
@@ -33,6 +35,7 @@ def new(
         title=name,
         premise=clean,
         seed=get_settings().seed if seed is None else seed,
+        format=get_settings().default_format(),
     )
     project = context.store().create(info)
     if json_out:
@@ -50,16 +53,25 @@ def import_(
     json_out: bool = typer.Option(False, "--json", help="Print the project as JSON."),
 ) -> None:
     """Create a project from a screenplay you already have."""
+    from moviegen.core.settings import get_settings
     from moviegen.core.slug import validate_slug
     from moviegen.services.screenplay import import_screenplay
 
-    project = import_screenplay(context.store(), file, slug=validate_slug(slug) if slug else None, title=title)
+    project = import_screenplay(
+        context.store(),
+        file,
+        slug=validate_slug(slug) if slug else None,
+        title=title,
+        fmt=get_settings().default_format(),
+    )
     if json_out:
         emit_json(_summary(project))
         return
     summary = _summary(project)
-    out.print(f"Imported [bold]{project.info.title}[/bold] into {project.path}: "
-              f"{summary['scenes']} scenes, {summary['dialogue_lines']} lines of dialogue")
+    out.print(
+        f"Imported [bold]{project.info.title}[/bold] into {project.path}: "
+        f"{summary['scenes']} scenes, {summary['dialogue_lines']} lines of dialogue"
+    )
     note(f"next: moviegen plan {project.slug}")
 
 
@@ -68,10 +80,15 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Print the project
     """List the projects in the projects directory."""
     projects = context.store().list()
     if json_out:
-        emit_json([{"slug": p.slug, "title": p.info.title, "stage": p.info.stage.value, "path": str(p.path)} for p in projects])
+        emit_json(
+            [
+                {"slug": p.slug, "title": p.info.title, "stage": p.info.stage.value, "path": str(p.path)}
+                for p in projects
+            ]
+        )
         return
     if not projects:
-        note(f"no projects in {context.store().root} yet — start one with: moviegen new \"PREMISE\"")
+        note(f'no projects in {context.store().root} yet — start one with: moviegen new "PREMISE"')
         return
     from rich.table import Table
 
@@ -94,10 +111,14 @@ def status(
         return
     out.print(f"[bold]{summary['title']}[/bold] ({summary['slug']}) — stage: {summary['stage']}")
     out.print(f"  premise:   {summary['premise'] or '—'}")
-    out.print(f"  story:     {summary['scenes']} scenes, {summary['dialogue_lines']} dialogue lines, cast: {', '.join(summary['cast']) or '—'}")
+    out.print(
+        f"  story:     {summary['scenes']} scenes, {summary['dialogue_lines']} dialogue lines, cast: {', '.join(summary['cast']) or '—'}"
+    )
     out.print(f"  shots:     {summary['shots']} planned, {summary['planned_seconds']} s")
     out.print(f"  renders:   {', '.join(summary['renders']) or '—'}")
-    out.print(f"  brain:     {summary['brain']['mode']} ({', '.join(f'{k}: {v}' for k, v in summary['brain']['providers'].items())})")
+    out.print(
+        f"  brain:     {summary['brain']['mode']} ({', '.join(f'{k}: {v}' for k, v in summary['brain']['providers'].items())})"
+    )
     out.print(f"  folder:    {summary['path']}")
 
 

@@ -47,6 +47,8 @@ def plan(
     if json_out:
         emit_json(summary)
         return
-    out.print(f"{summary['shots']} shots over {summary['scenes']} scenes, {summary['duration']} s "
-              f"({summary['scenes_planned']} scenes planned, {summary['scenes_kept']} kept as edited)")
+    out.print(
+        f"{summary['shots']} shots over {summary['scenes']} scenes, {summary['duration']} s "
+        f"({summary['scenes_planned']} scenes planned, {summary['scenes_kept']} kept as edited)"
+    )
     note(f"wrote {project.path / 'shots.toml'}; next: moviegen render {slug}")

@@ -69,7 +69,9 @@ class Project:
             ) from None
 
     def screenplay(self) -> Screenplay:
-        return parse(locations.screenplay_file(self.path).read_bytes() if self.has_screenplay() else self.screenplay_text())
+        return parse(
+            locations.screenplay_file(self.path).read_bytes() if self.has_screenplay() else self.screenplay_text()
+        )
 
     def write_screenplay(self, text: str, *, expect_digest: str | None = None) -> str:
         parse(text)  # never store a screenplay we cannot read back
@@ -95,7 +97,15 @@ class Project:
 def render_bible(story: Story) -> str:
     out = [f"# Story bible — {story.title}", "", "## Characters", ""]
     for c in story.characters:
-        out += [f"### {c.name}", f"- full name: {c.full_name}", f"- role: {c.role}", f"- want: {c.want}", f"- look: {c.look}", f"- voice: {c.voice}", ""]
+        out += [
+            f"### {c.name}",
+            f"- full name: {c.full_name}",
+            f"- role: {c.role}",
+            f"- want: {c.want}",
+            f"- look: {c.look}",
+            f"- voice: {c.voice}",
+            "",
+        ]
     out += ["## Places", ""]
     for loc in story.locations:
         out += [f"### {loc.name}", loc.description, ""]
@@ -199,9 +209,13 @@ def _read_info(path: Path) -> ProjectInfo:
     try:
         data = tomlkit.parse(cfg.read_text(encoding="utf-8")).unwrap()
     except tomlkit.exceptions.ParseError as exc:
-        raise UsageError(f"{cfg} is not valid TOML: {exc}", "fix the file (moviegen keeps your other settings)") from None
+        raise UsageError(
+            f"{cfg} is not valid TOML: {exc}", "fix the file (moviegen keeps your other settings)"
+        ) from None
     try:
         return ProjectInfo(slug=path.name, **{k: v for k, v in data.items() if k in ProjectInfo.model_fields})
     except ValueError as exc:
         first = str(exc).splitlines()
-        raise UsageError(f"{cfg} has a bad value: {' '.join(first[1:3]).strip()}", "fix that key in moviegen.toml") from None
+        raise UsageError(
+            f"{cfg} has a bad value: {' '.join(first[1:3]).strip()}", "fix that key in moviegen.toml"
+        ) from None

@@ -14,6 +14,7 @@ from pydantic_settings import (
 )
 
 from moviegen.core import locations
+from moviegen.core.models import FilmFormat
 
 
 class ProviderChoice(BaseModel):
@@ -46,7 +47,11 @@ class Settings(BaseSettings):
     seed: int = 7
     providers: ProviderChoice = Field(default_factory=ProviderChoice)
     render: RenderDefaults = Field(default_factory=RenderDefaults)
-    debug: bool = False
+    debug: bool = False  # MOVIEGEN_DEBUG=1: full tracebacks, like --debug
+
+    def default_format(self) -> FilmFormat:
+        """The format new projects start with."""
+        return FilmFormat(resolution=self.render.resolution, fps=self.render.fps, aspect=self.render.aspect)
 
     @classmethod
     def settings_customise_sources(

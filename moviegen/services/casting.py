@@ -18,9 +18,43 @@ from moviegen.core.models import Character
 FEMALE_VARIANTS = ["f2", "f3", "f1", "f4", "f5"]
 MALE_VARIANTS = ["m3", "m1", "m7", "m2", "m6", "m4", "m5"]
 _FEMININE = {
-    "mira", "ines", "yuki", "priya", "leila", "sade", "marisol", "noor", "ada", "hana", "greta", "zora",
-    "linnea", "amara", "rosa", "oona", "vera", "ilse", "anna", "maria", "sarah", "emma", "olivia", "sofia",
-    "grace", "lucy", "alice", "clara", "elena", "nina", "mia", "zoe", "ruth", "jane", "kate", "mary", "lena",
+    "mira",
+    "ines",
+    "yuki",
+    "priya",
+    "leila",
+    "sade",
+    "marisol",
+    "noor",
+    "ada",
+    "hana",
+    "greta",
+    "zora",
+    "linnea",
+    "amara",
+    "rosa",
+    "oona",
+    "vera",
+    "ilse",
+    "anna",
+    "maria",
+    "sarah",
+    "emma",
+    "olivia",
+    "sofia",
+    "grace",
+    "lucy",
+    "alice",
+    "clara",
+    "elena",
+    "nina",
+    "mia",
+    "zoe",
+    "ruth",
+    "jane",
+    "kate",
+    "mary",
+    "lena",
 }
 _SHE = re.compile(r"\b(she|her|woman|girl|mother|grandmother|sister|daughter|aunt|wife|queen)\b", re.I)
 
@@ -68,12 +102,21 @@ def cast_roles(cast: list[Character], extra_speakers: list[str] = ()) -> dict[st
             rate += 22
         if re.search(r"\b[6-9]0s\b|\bold\b", text):
             pitch, rate = pitch - 8, rate - 12
-        roles[c.name] = Role(name=c.name, color=character_color(i), slot=i, voice=f"en-us+{variant}",
-                             pitch=max(5, min(pitch, 95)), rate=max(110, min(rate, 220)))
+        roles[c.name] = Role(
+            name=c.name,
+            color=character_color(i),
+            slot=i,
+            voice=f"en-us+{variant}",
+            pitch=max(5, min(pitch, 95)),
+            rate=max(110, min(rate, 220)),
+        )
     return roles
 
 
 def looks(roles: dict[str, Role], cast: list[Character], names: list[str]) -> list[CharacterLook]:
     described = {c.name: c.look for c in cast}
-    return [CharacterLook(name=n, look=described.get(n, ""), color=roles[n].color, slot=roles[n].slot)
-            for n in names if n in roles]
+    return [
+        CharacterLook(name=n, look=described.get(n, ""), color=roles[n].color, slot=roles[n].slot)
+        for n in names
+        if n in roles
+    ]

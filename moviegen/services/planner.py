@@ -38,6 +38,8 @@ def speech_seconds(text: str, rate_wpm: int) -> float:
     """A budget for speaking ``text`` at the speaker's voice rate, pauses included."""
     per_second = rate_wpm * SYLLABLES_PER_WORD / 60.0
     return syllables(text) / per_second * 1.1 + PAUSE * len(re.findall(r"[,.;:!?]+", text))
+
+
 _HANDLING = re.compile(
     r"\b(sets?|opens?|lifts?|taps?|fits?|throws?|holds?|hands?|slides?|pins?|turns? over|checks?|picks? up|"
     r"unfolds?|drops?|grips?|raises?|places?|pours?|writes?|switch(?:es)?)\b",
@@ -64,8 +66,9 @@ def present_characters(scene: Scene, cast: list[Character]) -> list[str]:
     return list(names)
 
 
-def plan_scene(scene: Scene, cast: list[Character], *, last_scene: bool, style: str,
-               rates: dict[str, int] | None = None) -> list[Shot]:
+def plan_scene(
+    scene: Scene, cast: list[Character], *, last_scene: bool, style: str, rates: dict[str, int] | None = None
+) -> list[Shot]:
     present = present_characters(scene, cast)
     looks = {c.name: c.look for c in cast}
     shots: list[Shot] = []
@@ -74,9 +77,20 @@ def plan_scene(scene: Scene, cast: list[Character], *, last_scene: bool, style: 
     while beats and beats[0].kind == "action" and len(lead) < 3:
         lead.append(beats.pop(0))
     establishing = sum(words(b.text) for b in lead) / READ_WPS + 1.5
-    shots.append(_shot(scene, len(shots), Framing.WIDE, lead, present, max(3.0, min(establishing, 8.0)),
-                       CameraMove.PAN_RIGHT if int(scene.id.split(".")[0] or 0) % 2 else CameraMove.PUSH_IN,
-                       scene.location.title(), looks, style))
+    shots.append(
+        _shot(
+            scene,
+            len(shots),
+            Framing.WIDE,
+            lead,
+            present,
+            max(3.0, min(establishing, 8.0)),
+            CameraMove.PAN_RIGHT if int(scene.id.split(".")[0] or 0) % 2 else CameraMove.PUSH_IN,
+            scene.location.title(),
+            looks,
+            style,
+        )
+    )
     for beat in beats:
         if beat.kind == "dialogue":
             on_screen = beat.character in present
@@ -87,17 +101,29 @@ def plan_scene(scene: Scene, cast: list[Character], *, last_scene: bool, style: 
             duration = speech_seconds(beat.text, rate) + LEAD_IN + TAIL + (0.4 if beat.parenthetical else 0.0)
             camera = CameraMove.PUSH_IN if framing is Framing.CLOSE else CameraMove.HOLD
             chars = [beat.character] if on_screen and beat.character else present
-            shots.append(_shot(scene, len(shots), framing, [beat], chars, max(2.0, duration), camera, subject or "", looks, style))
+            shots.append(
+                _shot(
+                    scene, len(shots), framing, [beat], chars, max(2.0, duration), camera, subject or "", looks, style
+                )
+            )
         else:
             handling = bool(_HANDLING.search(beat.text))
             vista = bool(_VISTA.search(beat.text))
             framing = Framing.INSERT if handling and not vista else (Framing.WIDE if vista else Framing.MEDIUM)
-            camera = {Framing.INSERT: CameraMove.PUSH_IN, Framing.WIDE: CameraMove.PAN_LEFT}.get(framing, CameraMove.HOLD)
+            camera = {Framing.INSERT: CameraMove.PUSH_IN, Framing.WIDE: CameraMove.PAN_LEFT}.get(
+                framing, CameraMove.HOLD
+            )
             duration = max(2.5, min(words(beat.text) / READ_WPS + 1.2, 7.0))
-            subject = _first_sentence(beat.text) if framing is Framing.INSERT else ", ".join(present) or scene.location.title()
+            subject = (
+                _first_sentence(beat.text)
+                if framing is Framing.INSERT
+                else ", ".join(present) or scene.location.title()
+            )
             shots.append(_shot(scene, len(shots), framing, [beat], present, duration, camera, subject, looks, style))
     if last_scene:
-        shots[-1] = shots[-1].model_copy(update={"camera": CameraMove.PULL_OUT, "duration": max(shots[-1].duration, 4.0)})
+        shots[-1] = shots[-1].model_copy(
+            update={"camera": CameraMove.PULL_OUT, "duration": max(shots[-1].duration, 4.0)}
+        )
     return shots
 
 
@@ -105,15 +131,36 @@ def _first_sentence(text: str) -> str:
     return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
 
 
-def _shot(scene: Scene, n: int, framing: Framing, beats: list[Beat], characters: list[str], duration: float,
-          camera: CameraMove, subject: str, looks: dict[str, str], style: str) -> Shot:
+def _shot(
+    scene: Scene,
+    n: int,
+    framing: Framing,
+    beats: list[Beat],
+    characters: list[str],
+    duration: float,
+    camera: CameraMove,
+    subject: str,
+    looks: dict[str, str],
+    style: str,
+) -> Shot:
     text = " ".join(b.text if b.kind == "action" else f'{b.character}: "{b.text}"' for b in beats)
     who = "; ".join(f"{c} ({looks[c]})" if looks.get(c) else c for c in characters)
     place = "interior" if scene.setting == "INT" else "exterior"
-    prompt = (f"{framing.value} shot, {scene.location.lower()}, {place}, {(scene.time_of_day or 'day').lower()}. "
-              f"{text} {('Characters: ' + who + '.') if who else ''} Style: {style}, cinematic lighting.").strip()
-    return Shot(id=f"{scene.id}.{n + 1}", scene=scene.id, framing=framing, camera=camera, subject=subject,
-                characters=characters, beats=[b.index for b in beats], duration=round(duration, 2), prompt=prompt)
+    prompt = (
+        f"{framing.value} shot, {scene.location.lower()}, {place}, {(scene.time_of_day or 'day').lower()}. "
+        f"{text} {('Characters: ' + who + '.') if who else ''} Style: {style}, cinematic lighting."
+    ).strip()
+    return Shot(
+        id=f"{scene.id}.{n + 1}",
+        scene=scene.id,
+        framing=framing,
+        camera=camera,
+        subject=subject,
+        characters=characters,
+        beats=[b.index for b in beats],
+        duration=round(duration, 2),
+        prompt=prompt,
+    )
 
 
 def plan(project: Project, *, fresh: bool = False) -> dict[str, object]:
@@ -128,8 +175,10 @@ def plan(project: Project, *, fresh: bool = False) -> dict[str, object]:
     rates = {name: role.rate for name, role in cast_roles(cast, speakers).items()}
     planned: dict[str, tuple[Scene, list[Shot]]] = {}
     for i, scene in enumerate(scenes):
-        planned[scene.id] = (scene, plan_scene(scene, cast, last_scene=i == len(scenes) - 1, style=project.info.style,
-                                               rates=rates))
+        planned[scene.id] = (
+            scene,
+            plan_scene(scene, cast, last_scene=i == len(scenes) - 1, style=project.info.style, rates=rates),
+        )
     counts = shotlist.save(locations.shots_file(project.path), planned, fresh=fresh)
     project.set_stage(Stage.PLANNED)
     shots = shotlist.load(locations.shots_file(project.path))

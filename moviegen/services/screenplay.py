@@ -6,7 +6,7 @@ from pathlib import Path
 
 from moviegen.core.errors import ScreenplayParseError, UsageError
 from moviegen.core.fountain import parse
-from moviegen.core.models import Location, ProjectInfo, Stage, Story
+from moviegen.core.models import FilmFormat, Location, ProjectInfo, Stage, Story
 from moviegen.core.project import Project, ProjectStore
 from moviegen.core.scenes import cast_of, scenes_of
 from moviegen.core.slug import slugify
@@ -33,12 +33,18 @@ def read_screenplay_file(path: Path) -> str:
     return data.decode("utf-8-sig")
 
 
-def import_screenplay(store: ProjectStore, path: Path, *, slug: str | None = None, title: str | None = None) -> Project:
+def import_screenplay(
+    store: ProjectStore, path: Path, *, slug: str | None = None, title: str | None = None, fmt: FilmFormat | None = None
+) -> Project:
     text = read_screenplay_file(path)
     screenplay = parse(text)
     title = title or screenplay.title() or path.stem.replace("_", " ").title()
     synopsis = next((e.text for e in screenplay.elements if e.type.value == "synopsis"), "")
-    project = store.create(ProjectInfo(slug=slug or slugify(title), title=title, premise=synopsis, stage=Stage.NEW))
+    project = store.create(
+        ProjectInfo(
+            slug=slug or slugify(title), title=title, premise=synopsis, stage=Stage.NEW, format=fmt or FilmFormat()
+        )
+    )
     project.write_screenplay(text)
     scenes = scenes_of(screenplay)
     project.write_story(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from moviegen.core.brain import Brain, TextRequest
-from moviegen.core.errors import ProviderError, ProjectStateError, UsageError
+from moviegen.core.errors import ProjectStateError, ProviderError, UsageError
 from moviegen.core.fountain import parse
 from moviegen.core.models import Stage, Story
 from moviegen.core.project import MAX_PREMISE, Project

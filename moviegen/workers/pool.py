@@ -39,8 +39,9 @@ class LocalPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=tasks.init_worker,
-                                             initargs=(self.brain_factory,))
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=self._ctx, initializer=tasks.init_worker, initargs=(self.brain_factory,)
+            )
         return self._pool
 
     def warm(self) -> None:
@@ -53,7 +54,9 @@ class LocalPool:
         pending = list(items)
         attempts = 0
         while pending:
-            futures: dict[Future, Item] = {self._executor().submit(tasks.run, kind, job): (kind, job) for kind, job in pending}
+            futures: dict[Future, Item] = {
+                self._executor().submit(tasks.run, kind, job): (kind, job) for kind, job in pending
+            }
             pending = []
             broken = False
             not_done = set(futures)
@@ -95,13 +98,7 @@ class InlineRunner:
         self.brain = brain
 
     def warm(self) -> None:
-        """Start the workers now (they boot while the caller does other start-up work)."""
-        pool = self._executor()
-        for _ in range(self.workers):
-            pool.submit(tasks.ready)
-
-    def warm(self) -> None:
-        pass
+        """Nothing to start: steps run in this process."""
 
     def run(self, items: list[Item]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         from moviegen.services.render.steps import run_step

@@ -43,8 +43,14 @@ def test_premise_to_plan_flow_with_json(tmp_path):
     listed = json.loads(moviegen("list", "--json", check=True).stdout)
     assert [p["slug"] for p in listed] == ["lantern-road"]
     folder = Path(created["path"])
-    for name in ("moviegen.toml", "screenplay.fountain", "shots.toml", "story/logline.md", "story/bible.md",
-                 "story/outline.md"):
+    for name in (
+        "moviegen.toml",
+        "screenplay.fountain",
+        "shots.toml",
+        "story/logline.md",
+        "story/bible.md",
+        "story/outline.md",
+    ):
         assert (folder / name).is_file(), name
     human = moviegen("status", "lantern-road", check=True).stdout
     assert "Lantern Road" in human and "planned" in human
@@ -68,7 +74,9 @@ def test_develop_refuses_to_replace_a_screenplay_without_force():
     assert b"My own edit." not in screenplay.read_bytes()
 
 
-@pytest.mark.parametrize("premise, needle", [("", "too short"), ("   ", "too short"), ("a flood rises " * 7200, "limit")])
+@pytest.mark.parametrize(
+    "premise, needle", [("", "too short"), ("   ", "too short"), ("a flood rises " * 7200, "limit")]
+)
 def test_bad_premises_give_one_line_and_create_nothing(premise, needle):
     _one_error(moviegen("new", premise), 2, needle)
     assert not Path("projects").exists() or not any(Path("projects").iterdir())
@@ -100,8 +108,9 @@ def test_existing_slug_is_refused_and_untouched():
     moviegen("new", PREMISE, "--title", "Lantern Road", check=True)
     cfg = Path("projects/lantern-road/moviegen.toml")
     before = cfg.read_bytes()
-    _one_error(moviegen("new", "Another story about a flood and a beacon", "--title", "Lantern Road"), 1,
-               "already exists")
+    _one_error(
+        moviegen("new", "Another story about a flood and a beacon", "--title", "Lantern Road"), 1, "already exists"
+    )
     assert cfg.read_bytes() == before
 
 
@@ -160,3 +169,14 @@ def test_secrets_never_reach_output():
     proc2 = moviegen("status", "nope", env=env)
     assert "sk-or-secret-123" not in proc.stdout + proc.stderr + proc2.stdout + proc2.stderr
     assert os.environ.get("OPENROUTER_API_KEY") is None
+
+
+def test_new_projects_take_their_format_from_settings():
+    env = {"MOVIEGEN_RENDER__ASPECT": "9:16", "MOVIEGEN_RENDER__FPS": "30"}
+    created = json.loads(moviegen("new", PREMISE, "--json", env=env, check=True).stdout)
+    assert created["format"] == {"resolution": "1280x720", "fps": 30, "aspect": "9:16"}
+
+
+def test_debug_from_the_environment():
+    proc = moviegen("status", "nope", env={"MOVIEGEN_DEBUG": "1"})
+    assert proc.returncode == 1 and "Traceback" in proc.stderr

@@ -18,8 +18,9 @@ RES = "640x360"
 
 def cli(root: Path, *args: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "MOVIEGEN_PROJECTS_DIR": str(root / "projects"), "MOVIEGEN_HOME": str(root / "home")}
-    proc = subprocess.run([sys.executable, "-m", "moviegen", *args], capture_output=True, text=True, env=env,
-                          timeout=600, **kw)
+    proc = subprocess.run(
+        [sys.executable, "-m", "moviegen", *args], capture_output=True, text=True, env=env, timeout=600, **kw
+    )
     if check and proc.returncode:
         raise AssertionError(f"moviegen {' '.join(args)} failed:\n{proc.stderr}")
     return proc

@@ -28,9 +28,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 def probe(path: str) -> dict:
     with av.open(path) as c:
         v, a = c.streams.video[0], c.streams.audio[0]
-        return {"vcodec": v.codec_context.name, "acodec": a.codec_context.name, "size": (v.width, v.height),
-                "fps": float(v.average_rate), "frames": v.frames, "vdur": float(v.duration * v.time_base),
-                "adur": float(a.duration * a.time_base), "rate": a.rate, "channels": a.channels}
+        return {
+            "vcodec": v.codec_context.name,
+            "acodec": a.codec_context.name,
+            "size": (v.width, v.height),
+            "fps": float(v.average_rate),
+            "frames": v.frames,
+            "vdur": float(v.duration * v.time_base),
+            "adur": float(a.duration * a.time_base),
+            "rate": a.rate,
+            "channels": a.channels,
+        }
 
 
 def decode_audio(path: str) -> tuple[np.ndarray, int]:
@@ -60,7 +68,7 @@ def test_subtitles_one_per_line_timed_from_speech(rendered):
     cues = re.findall(r"(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})", srt)
     assert len(cues) == report["dialogue_lines"] == 9 and vtt.startswith("WEBVTT") and vtt.count(" --> ") == 9
     lines = [ln for s in report["shots"] for ln in s["lines"]]
-    for cue, line in zip(cues, lines):
+    for cue, line in zip(cues, lines, strict=True):
         start = int(cue[0]) * 3600 + int(cue[1]) * 60 + int(cue[2]) + int(cue[3]) / 1000
         end = int(cue[4]) * 3600 + int(cue[5]) * 60 + int(cue[6]) + int(cue[7]) / 1000
         assert abs(start - line["start"]) < 0.002 and abs(end - start - line["duration"]) < 0.003
@@ -93,7 +101,7 @@ def test_same_seed_gives_identical_audio_and_frames(rendered, sample_source):
     root, first = rendered
     import_and_plan(root, sample_source, "again")
     second = render_json(root, "again")
-    for a, b in zip(first["shots"], second["shots"]):
+    for a, b in zip(first["shots"], second["shots"], strict=True):
         assert a["frame"] == b["frame"] and a["segment"] == b["segment"]  # names are content hashes
         assert [ln["voice"] for ln in a["lines"]] == [ln["voice"] for ln in b["lines"]]
     assert first["mix"] == second["mix"]
@@ -105,7 +113,9 @@ def test_same_seed_gives_identical_audio_and_frames(rendered, sample_source):
 def test_editing_one_line_redoes_only_that_shot(copy_of_rendered):
     root, before = copy_of_rendered
     screenplay = root / "projects/lantern-road/screenplay.fountain"
-    screenplay.write_text(screenplay.read_text().replace("Then I have fifty-nine minutes.", "Then I have fifty-eight minutes."))
+    screenplay.write_text(
+        screenplay.read_text().replace("Then I have fifty-nine minutes.", "Then I have fifty-eight minutes.")
+    )
     started = time.perf_counter()
     after = render_json(root, "lantern-road")
     elapsed = time.perf_counter() - started
@@ -132,8 +142,13 @@ def _segments_done(db: Path) -> int:
 def test_killed_render_resumes_without_redoing_finished_shots(tmp_path, sample_source):
     import_and_plan(tmp_path, sample_source, "resume")
     env = {**os.environ, "MOVIEGEN_PROJECTS_DIR": str(tmp_path / "projects"), "MOVIEGEN_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen([sys.executable, "-m", "moviegen", "render", "resume", "--resolution", RES, "--json"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moviegen", "render", "resume", "--resolution", RES, "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     db = tmp_path / "projects/resume/.moviegen/index.sqlite"
     deadline = time.time() + 120
     while _segments_done(db) < 3 and time.time() < deadline and proc.poll() is None:
@@ -163,14 +178,22 @@ def _descendants(pid: int) -> list[int]:
 def test_a_killed_worker_is_replaced_and_the_render_completes(tmp_path, sample_source):
     import_and_plan(tmp_path, sample_source, "workers")
     env = {**os.environ, "MOVIEGEN_PROJECTS_DIR": str(tmp_path / "projects"), "MOVIEGEN_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen([sys.executable, "-m", "moviegen", "render", "workers", "--resolution", RES, "--json"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moviegen", "render", "workers", "--resolution", RES, "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     db = tmp_path / "projects/workers/.moviegen/index.sqlite"
     deadline = time.time() + 120
     while _segments_done(db) < 2 and time.time() < deadline:
         time.sleep(0.05)
-    workers = [p for p in _descendants(proc.pid)
-               if "forkserver" not in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="ignore")]
+    workers = [
+        p
+        for p in _descendants(proc.pid)
+        if "forkserver" not in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="ignore")
+    ]
     assert workers, "no worker processes found"
     os.kill(workers[-1], signal.SIGKILL)
     out, err = proc.communicate(timeout=300)
@@ -180,8 +203,14 @@ def test_a_killed_worker_is_replaced_and_the_render_completes(tmp_path, sample_s
 
 
 def test_premise_to_film(tmp_path):
-    proc = cli(tmp_path, "make", "A hapless baker accidentally enters a goat into the national talent show",
-               "--resolution", "426x240", "--json")
+    proc = cli(
+        tmp_path,
+        "make",
+        "A hapless baker accidentally enters a goat into the national talent show",
+        "--resolution",
+        "426x240",
+        "--json",
+    )
     report = json.loads(proc.stdout)
     info = probe(report["film"])
     assert info["size"] == (426, 240) and info["frames"] == report["frames"]
@@ -194,11 +223,14 @@ def test_premise_to_film(tmp_path):
     assert Path(report["film"]).with_suffix(".srt").read_text().count(" --> ") == report["dialogue_lines"]
 
 
-@pytest.mark.parametrize("args, size", [
-    (("--aspect", "9:16", "--resolution", RES), (360, 640)),
-    (("--aspect", "1:1", "--resolution", RES), (360, 360)),
-    (("--resolution", "1080p"), (1920, 1080)),
-])
+@pytest.mark.parametrize(
+    "args, size",
+    [
+        (("--aspect", "9:16", "--resolution", RES), (360, 640)),
+        (("--aspect", "1:1", "--resolution", RES), (360, 360)),
+        (("--resolution", "1080p"), (1920, 1080)),
+    ],
+)
 def test_formats(tmp_path, args, size):
     import_and_plan(tmp_path, FIXTURES / "two_lines.fountain", "two")
     report = json.loads(cli(tmp_path, "render", "two", "--json", "--burn-subtitles", *args).stdout)

@@ -50,10 +50,12 @@ def test_packages_import_only_what_the_architecture_allows(package):
 
 
 def test_help_does_not_load_heavy_libraries():
-    code = ("import sys; sys.argv=['moviegen','--help']\n"
-            "from moviegen.cli.main import app\n"
-            "try:\n    app(prog_name='moviegen')\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('av','langgraph','numpy','PIL','scipy','textual','torch','pyloudnorm','pydantic_settings')"
-            " if m in sys.modules]\nprint('HEAVY:' + ','.join(heavy))")
+    code = (
+        "import sys; sys.argv=['moviegen','--help']\n"
+        "from moviegen.cli.main import app\n"
+        "try:\n    app(prog_name='moviegen')\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('av','langgraph','numpy','PIL','scipy','textual','torch','pyloudnorm','pydantic_settings')"
+        " if m in sys.modules]\nprint('HEAVY:' + ','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert [ln for ln in out.splitlines() if ln.startswith("HEAVY:")] == ["HEAVY:"]

@@ -84,11 +84,16 @@ class ESpeak:
         if not text:
             raise ProviderError("there is no text to speak", "give the line some words")
         if len(text) > MAX_CHARS:
-            raise ProviderError(f"a line of {len(text):,} characters is too long to speak", f"split it below {MAX_CHARS}")
+            raise ProviderError(
+                f"a line of {len(text):,} characters is too long to speak", f"split it below {MAX_CHARS}"
+            )
         pcm, sample_rate = self._engine.speak(text, request.voice, request.rate, request.pitch, request.seed)
         return AudioResult(pcm=pcm.tobytes(), sample_rate=sample_rate, channels=1, provider=NAME)
 
 
 def register(registry: Registry) -> None:
-    registry.add(ProviderSpec(NAME, "speech", ESpeak, offline=True,
-                              description="eSpeak NG formant speech (offline, robotic but clear)"))
+    registry.add(
+        ProviderSpec(
+            NAME, "speech", ESpeak, offline=True, description="eSpeak NG formant speech (offline, robotic but clear)"
+        )
+    )

@@ -14,8 +14,25 @@ from moviegen.core.brain import AudioResult, MusicRequest
 from moviegen.core.errors import ProviderError
 
 NAME = "score-synth"
-_NOTES = {"C": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "F": 5, "F#": 6, "GB": 6, "G": 7,
-          "G#": 8, "AB": 8, "A": 9, "A#": 10, "BB": 10, "B": 11}
+_NOTES = {
+    "C": 0,
+    "C#": 1,
+    "DB": 1,
+    "D": 2,
+    "D#": 3,
+    "EB": 3,
+    "E": 4,
+    "F": 5,
+    "F#": 6,
+    "GB": 6,
+    "G": 7,
+    "G#": 8,
+    "AB": 8,
+    "A": 9,
+    "A#": 10,
+    "BB": 10,
+    "B": 11,
+}
 _MAJOR = [0, 2, 4, 5, 7, 9, 11]
 _MINOR = [0, 2, 3, 5, 7, 8, 10]
 # mood -> (scale, progression of scale degrees, arpeggio density 0..1, pulse)
@@ -79,7 +96,9 @@ def synthesize(req: MusicRequest) -> np.ndarray:
         env = _envelope(length, sr, 0.8 * beat, 1.2 * beat)
         for i, note in enumerate(chord):
             for side, detune in ((0, -0.04), (1, 0.04)):
-                out[start : start + length, side] += 0.09 * env * _tone(_hz(note + 12 + detune), length, sr, (1, 0.35, 0.12), i)
+                out[start : start + length, side] += (
+                    0.09 * env * _tone(_hz(note + 12 + detune), length, sr, (1, 0.35, 0.12), i)
+                )
         bass = _tone(_hz(chord[0] - 12), length, sr, (1, 0.3)) * _envelope(length, sr, 0.05, 1.0 * beat)
         out[start : start + length] += 0.12 * bass[:, None]
         eighth = int(beat * sr / 2)
@@ -120,5 +139,6 @@ class ScoreSynth:
 
 
 def register(registry: Registry) -> None:
-    registry.add(ProviderSpec(NAME, "music", ScoreSynth, offline=True,
-                              description="additive score synthesizer (offline)"))
+    registry.add(
+        ProviderSpec(NAME, "music", ScoreSynth, offline=True, description="additive score synthesizer (offline)")
+    )

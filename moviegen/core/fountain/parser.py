@@ -29,7 +29,9 @@ def _decode(source: str | bytes) -> str:
             raise ScreenplayParseError("the file is not UTF-8 text", line, "save the screenplay as UTF-8") from None
     if "\x00" in source:
         line = source[: source.index("\x00")].count("\n") + 1
-        raise ScreenplayParseError("the file contains binary data (a NUL byte)", line, "is this really a .fountain file?")
+        raise ScreenplayParseError(
+            "the file contains binary data (a NUL byte)", line, "is this really a .fountain file?"
+        )
     return source.lstrip("\ufeff")
 
 
@@ -50,7 +52,9 @@ def _check_unterminated(lines: list[str]) -> None:
                         break
                     depth_line, pos = None, idx + 2
         if depth_line is not None:
-            raise ScreenplayParseError(f"{what} opened with '{opener}' is never closed with '{closer}'", depth_line, _HINT)
+            raise ScreenplayParseError(
+                f"{what} opened with '{opener}' is never closed with '{closer}'", depth_line, _HINT
+            )
 
 
 def _parse_title_page(lines: list[str]) -> tuple[list[tuple[str, str]], int]:

@@ -38,7 +38,9 @@ def resample(mono: np.ndarray, source: int, target: int) -> np.ndarray:
     import av
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=target)
-    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(mono.astype(np.float32))[None, :], format="flt", layout="mono")
+    frame = av.AudioFrame.from_ndarray(
+        np.ascontiguousarray(mono.astype(np.float32))[None, :], format="flt", layout="mono"
+    )
     frame.sample_rate, frame.pts, frame.time_base = source, 0, Fraction(1, source)
     out = [f.to_ndarray()[0] for f in resampler.resample(frame)] + [f.to_ndarray()[0] for f in resampler.resample(None)]
     return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)

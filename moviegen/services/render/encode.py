@@ -26,8 +26,11 @@ def _planes(still: Image.Image) -> tuple[Image.Image, Image.Image, Image.Image]:
     w, h = w - w % 2, h - h % 2
     frame = av.VideoFrame.from_image(still.crop((0, 0, w, h))).reformat(format="yuv420p")
     y, u, v = (np.frombuffer(p, np.uint8).reshape(-1, p.line_size) for p in frame.planes)
-    return (Image.fromarray(np.ascontiguousarray(y[:h, :w])), Image.fromarray(np.ascontiguousarray(u[: h // 2, : w // 2])),
-            Image.fromarray(np.ascontiguousarray(v[: h // 2, : w // 2])))
+    return (
+        Image.fromarray(np.ascontiguousarray(y[:h, :w])),
+        Image.fromarray(np.ascontiguousarray(u[: h // 2, : w // 2])),
+        Image.fromarray(np.ascontiguousarray(v[: h // 2, : w // 2])),
+    )
 
 
 def _caption_mask(text: str, width: int, height: int, top: bool = False) -> tuple[np.ndarray, int]:
@@ -48,13 +51,26 @@ def _caption_mask(text: str, width: int, height: int, top: bool = False) -> tupl
     d = ImageDraw.Draw(mask)
     for i, ln in enumerate(lines[:3]):
         x = (width - font.getlength(ln)) / 2
-        d.text((x, size * 0.3 + i * size * 1.35), ln, font=font, fill=255, stroke_width=max(2, size // 9), stroke_fill=96)
+        d.text(
+            (x, size * 0.3 + i * size * 1.35), ln, font=font, fill=255, stroke_width=max(2, size // 9), stroke_fill=96
+        )
     return np.asarray(mask, np.float32) / 255.0, (int(height * 0.04) if top else int(height * 0.93) - band_h)
 
 
-def encode_segment(still_path: Path, *, width: int, height: int, fps: int, frames: int, camera_move: str,
-                   preset: str = "veryfast", crf: int = 21, threads: int = 1,
-                   captions: list[tuple[int, int, str]] | None = None, action: str = "") -> bytes:
+def encode_segment(
+    still_path: Path,
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    frames: int,
+    camera_move: str,
+    preset: str = "veryfast",
+    crf: int = 21,
+    threads: int = 1,
+    captions: list[tuple[int, int, str]] | None = None,
+    action: str = "",
+) -> bytes:
     still = Image.open(still_path).convert("RGB")
     ys, us, vs = _planes(still)
     sw, sh = ys.size
@@ -74,15 +90,18 @@ def encode_segment(still_path: Path, *, width: int, height: int, fps: int, frame
             if crop != last_box:  # a held camera reuses the frame it already made
                 x0, y0, x1, y1 = last_box = crop
                 half = (x0 / 2, y0 / 2, x1 / 2, y1 / 2)
-                planes = (np.asarray(ys.resize((width, height), Image.BILINEAR, box=crop)),
-                          np.asarray(us.resize((width // 2, height // 2), Image.BILINEAR, box=half)),
-                          np.asarray(vs.resize((width // 2, height // 2), Image.BILINEAR, box=half)))
+                planes = (
+                    np.asarray(ys.resize((width, height), Image.BILINEAR, box=crop)),
+                    np.asarray(us.resize((width // 2, height // 2), Image.BILINEAR, box=half)),
+                    np.asarray(vs.resize((width // 2, height // 2), Image.BILINEAR, box=half)),
+                )
             y, u, v = planes
             for a, b, mask, top in masks:
                 if a <= i < b:
                     y, u, v = _burn(y, u, v, mask, top)
-            frame = av.VideoFrame.from_ndarray(np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(-1, width),
-                                               format="yuv420p")
+            frame = av.VideoFrame.from_ndarray(
+                np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(-1, width), format="yuv420p"
+            )
             frame.pts = i
             frame.time_base = Fraction(1, fps)
             for packet in stream.encode(frame):
@@ -100,7 +119,9 @@ def _burn(y: np.ndarray, u: np.ndarray, v: np.ndarray, mask: np.ndarray, top: in
     cm = mask[: h - h % 2 : 2, ::2]
     for plane in (u, v):
         sub = plane[top // 2 : top // 2 + cm.shape[0]].astype(np.float32)
-        plane[top // 2 : top // 2 + cm.shape[0]] = (sub * (1 - cm[: sub.shape[0]]) + 128 * cm[: sub.shape[0]]).astype(np.uint8)
+        plane[top // 2 : top // 2 + cm.shape[0]] = (sub * (1 - cm[: sub.shape[0]]) + 128 * cm[: sub.shape[0]]).astype(
+            np.uint8
+        )
     return y, u, v
 
 
@@ -114,8 +135,9 @@ def encode_aac(audio: np.ndarray, sample_rate: int, bit_rate: int = 160_000) -> 
         planar = np.ascontiguousarray(audio.T.astype(np.float32))
         block = 1024
         for start in range(0, planar.shape[1], block):
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planar[:, start : start + block]),
-                                               format="fltp", layout="stereo")
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(planar[:, start : start + block]), format="fltp", layout="stereo"
+            )
             frame.sample_rate = sample_rate
             frame.pts = start
             frame.time_base = Fraction(1, sample_rate)
@@ -132,8 +154,10 @@ def mux_film(segments: list[tuple[Path, int]], audio_track: Path, fps: int, targ
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".mp4", dir=target.parent)
     os.close(fd)
     try:
-        with av.open(tmp, "w", format="mp4", options={"movflags": "+faststart"}) as out, \
-                av.open(str(audio_track)) as sound_in:
+        with (
+            av.open(tmp, "w", format="mp4", options={"movflags": "+faststart"}) as out,
+            av.open(str(audio_track)) as sound_in,
+        ):
             with av.open(str(segments[0][0])) as first:
                 video = out.add_stream_from_template(first.streams.video[0])
             sound = out.add_stream_from_template(sound_in.streams.audio[0])

@@ -33,8 +33,9 @@ def integrated_lufs(audio: np.ndarray, rate: int) -> float:
             reading = frame.metadata.get("lavfi.r128.I", reading)  # the flushed tail carries none
 
     for start in range(0, planar.shape[1], rate):
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planar[:, start : start + rate]), format="fltp",
-                                           layout="stereo")
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(planar[:, start : start + rate]), format="fltp", layout="stereo"
+        )
         frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
         graph.push(frame)
         drain()

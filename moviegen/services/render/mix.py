@@ -95,12 +95,18 @@ def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, st
         b = min(n, a + len(audio))
         score[a:b] += audio[: b - a]
     duck = 1.0 - DUCK_DEPTH * _talking(tl, n)
-    total = dialogue * 0.8 + score * (MUSIC_GAIN * duck)[:, None] + ambience(tl, n) * AMBIENCE_GAIN * (0.5 + 0.5 * duck)[:, None]
+    total = (
+        dialogue * 0.8
+        + score * (MUSIC_GAIN * duck)[:, None]
+        + ambience(tl, n) * AMBIENCE_GAIN * (0.5 + 0.5 * duck)[:, None]
+    )
     for _ in range(2):  # gain to target, limit peaks, then trim the gain the limiter took
         loudness = integrated_lufs(total, RATE)
         if not np.isfinite(loudness):
             if np.abs(total).max() > 1e-4:
-                raise RenderError("the loudness meter could not measure the mix", "run again with --debug and report it")
+                raise RenderError(
+                    "the loudness meter could not measure the mix", "run again with --debug and report it"
+                )
             break  # a silent film stays silent
         total *= np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
         total = _limit(total)

@@ -15,7 +15,6 @@ import json
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypedDict
 
 from moviegen.core import atomic, locations, shotlist
@@ -104,9 +103,17 @@ class _Run:
 
 
 def _inputs_key(project: Project, options: RenderOptions) -> str:
-    parts = [project.screenplay_text(), locations.shots_file(project.path).read_text(encoding="utf-8"),
-             json.dumps([c.model_dump() for c in project.cast()]), options.fmt.model_dump(), options.burn_subtitles,
-             options.preset, options.crf, project.info.seed, RENDER_VERSION]
+    parts = [
+        project.screenplay_text(),
+        locations.shots_file(project.path).read_text(encoding="utf-8"),
+        json.dumps([c.model_dump() for c in project.cast()]),
+        options.fmt.model_dump(),
+        options.burn_subtitles,
+        options.preset,
+        options.crf,
+        project.info.seed,
+        RENDER_VERSION,
+    ]
     return content_key(*parts)
 
 
@@ -125,7 +132,9 @@ def build_graph(run: _Run):
         speakers = [b.character for s in scenes for b in s.dialogue if b.character]
         roles = casting.cast_roles(cast, speakers)
         tl = draft(scenes, shots, roles, opts.fmt, seed, project.info.premise)
-        return {"timeline": {"draft": tl.model_dump(mode="json"), "roles": {k: r.model_dump() for k, r in roles.items()}}}
+        return {
+            "timeline": {"draft": tl.model_dump(mode="json"), "roles": {k: r.model_dump() for k, r in roles.items()}}
+        }
 
     def voices(state: RenderState) -> RenderState:
         tl = Timeline.model_validate(state["timeline"]["draft"])
@@ -142,8 +151,13 @@ def build_graph(run: _Run):
 
     def layout(state: RenderState) -> RenderState:
         tl = Timeline.model_validate(state["timeline"]["draft"])
-        speech = {line.voice_key: state["voices"][content_key(line.voice_key, run.providers["speech"], RENDER_VERSION)]["duration"]
-                  for cut in tl.shots for line in cut.lines}
+        speech = {
+            line.voice_key: state["voices"][content_key(line.voice_key, run.providers["speech"], RENDER_VERSION)][
+                "duration"
+            ]
+            for cut in tl.shots
+            for line in cut.lines
+        }
         tl = finalize(tl, speech, scenes_of(project.screenplay()))
         for note in tl.lengthened:
             run.event("warning", "layout", message=f"shot lengthened to fit its dialogue: {note}")
@@ -155,21 +169,38 @@ def build_graph(run: _Run):
         cast = project.cast()
         moods = {s.id: s.mood for s in tl.scenes}
         ow, oh = (int(round(v * OVERSCAN / 2)) * 2 for v in (tl.width, tl.height))
-        scene_text = {s.id: " ".join(b.text for b in s.beats if b.kind == "action")
-                      for s in scenes_of(project.screenplay())}
+        scene_text = {
+            s.id: " ".join(b.text for b in s.beats if b.kind == "action") for s in scenes_of(project.screenplay())
+        }
         frames, music = [], []
         for cut in tl.shots:
             speaker = next((ln.character for ln in cut.lines if ln.character in cut.shot.characters), None)
-            req = {"prompt": cut.shot.prompt, "width": ow, "height": oh, "seed": seed, "location": cut.location,
-                   "setting": cut.setting, "time_of_day": cut.time_of_day, "framing": cut.shot.framing.value,
-                   "characters": [c.model_dump() for c in casting.looks(roles, cast, cut.shot.characters)],
-                   "speaker": speaker, "caption": cut.caption, "draw_caption": False,
-                   "scene_text": scene_text[cut.scene], "mood": moods.get(cut.scene, "")}
+            req = {
+                "prompt": cut.shot.prompt,
+                "width": ow,
+                "height": oh,
+                "seed": seed,
+                "location": cut.location,
+                "setting": cut.setting,
+                "time_of_day": cut.time_of_day,
+                "framing": cut.shot.framing.value,
+                "characters": [c.model_dump() for c in casting.looks(roles, cast, cut.shot.characters)],
+                "speaker": speaker,
+                "caption": cut.caption,
+                "draw_caption": False,
+                "scene_text": scene_text[cut.scene],
+                "mood": moods.get(cut.scene, ""),
+            }
             key = content_key("frame", run.providers["image"], req, RENDER_VERSION)
             frames.append(("frame", key, cut.shot.id, {"project": root, "request": req}))
         for span in tl.scenes:
-            req = {"duration": span.frames / tl.fmt.fps, "mood": span.mood, "key": tl.key, "tempo": tl.tempo,
-                   "seed": seed + int(hashlib.sha256(span.id.encode()).hexdigest()[:6], 16) % 1000}
+            req = {
+                "duration": span.frames / tl.fmt.fps,
+                "mood": span.mood,
+                "key": tl.key,
+                "tempo": tl.tempo,
+                "seed": seed + int(hashlib.sha256(span.id.encode()).hexdigest()[:6], 16) % 1000,
+            }
             key = content_key("music", run.providers["music"], req, RENDER_VERSION)
             music.append(("music", key, span.id, {"project": root, "request": req}))
         results = run.execute("pictures", frames + music)
@@ -183,23 +214,49 @@ def build_graph(run: _Run):
         for cut in tl.shots:
             caps = []
             if opts.burn_subtitles:
-                caps = [(int(ln.start * fps) - cut.start_frame, int((ln.start + ln.duration) * fps) - cut.start_frame, ln.text)
-                        for ln in cut.lines]
+                caps = [
+                    (
+                        int(ln.start * fps) - cut.start_frame,
+                        int((ln.start + ln.duration) * fps) - cut.start_frame,
+                        ln.text,
+                    )
+                    for ln in cut.lines
+                ]
             frame = state["frames"][cut.shot.id]
-            params = {"width": tl.width, "height": tl.height, "fps": fps, "frames": cut.frames,
-                      "camera_move": cut.shot.camera.value, "preset": opts.preset, "crf": opts.crf, "captions": caps,
-                      "action": "" if cut.lines else cut.caption}
+            params = {
+                "width": tl.width,
+                "height": tl.height,
+                "fps": fps,
+                "frames": cut.frames,
+                "camera_move": cut.shot.camera.value,
+                "preset": opts.preset,
+                "crf": opts.crf,
+                "captions": caps,
+                "action": "" if cut.lines else cut.caption,
+            }
             key = content_key("segment", frame["sha"], params, RENDER_VERSION)
             items.append(("segment", key, cut.shot.id, {"project": root, "frame": frame["asset"], "params": params}))
-        voice_assets = {line.voice_key: state["voices"][content_key(line.voice_key, run.providers["speech"], RENDER_VERSION)]
-                        for cut in tl.shots for line in cut.lines}
-        mix_key = content_key("mix", [(k, v["sha"]) for k, v in sorted(voice_assets.items())],
-                              [(c.shot.id, ln.start) for c in tl.shots for ln in c.lines],
-                              {k: v["sha"] for k, v in state["music"].items()}, [s.model_dump() for s in tl.scenes],
-                              tl.total_frames, tl.fmt.fps, RENDER_VERSION)
-        mix_job = {"project": root, "timeline": state["timeline"]["final"],
-                   "voices": {k: v["asset"] for k, v in voice_assets.items()},
-                   "music": {k: v["asset"] for k, v in state["music"].items()}}
+        voice_assets = {
+            line.voice_key: state["voices"][content_key(line.voice_key, run.providers["speech"], RENDER_VERSION)]
+            for cut in tl.shots
+            for line in cut.lines
+        }
+        mix_key = content_key(
+            "mix",
+            [(k, v["sha"]) for k, v in sorted(voice_assets.items())],
+            [(c.shot.id, ln.start) for c in tl.shots for ln in c.lines],
+            {k: v["sha"] for k, v in state["music"].items()},
+            [s.model_dump() for s in tl.scenes],
+            tl.total_frames,
+            tl.fmt.fps,
+            RENDER_VERSION,
+        )
+        mix_job = {
+            "project": root,
+            "timeline": state["timeline"]["final"],
+            "voices": {k: v["asset"] for k, v in voice_assets.items()},
+            "music": {k: v["asset"] for k, v in state["music"].items()},
+        }
         items.sort(key=lambda item: -item[3]["params"]["frames"])  # longest first: no idle core at the end
         results = run.execute("segments", [("mix", mix_key, "film", mix_job), *items])
         return {"segments": {i[2]: results[i[1]] for i in items}, "mix": results[mix_key]}
@@ -212,11 +269,17 @@ def build_graph(run: _Run):
         tl = Timeline.model_validate(state["timeline"]["final"])
         stem = opts.stem(project)
         out = locations.renders_dir(project.path) / f"{stem}.mp4"
-        key = content_key("film", [state["segments"][c.shot.id]["sha"] for c in tl.shots], state["mix"]["sha"], str(out))
+        key = content_key(
+            "film", [state["segments"][c.shot.id]["sha"] for c in tl.shots], state["mix"]["sha"], str(out)
+        )
         previous = run.index.lookup(key)
         if previous is None or not out.exists():
-            mux_film([(project.path / state["segments"][c.shot.id]["asset"], c.frames) for c in tl.shots],
-                     project.path / state["mix"]["track"], tl.fmt.fps, out)
+            mux_film(
+                [(project.path / state["segments"][c.shot.id]["asset"], c.frames) for c in tl.shots],
+                project.path / state["mix"]["track"],
+                tl.fmt.fps,
+                out,
+            )
             run.index.record(key, "film", str(out.relative_to(project.path)), {})
             run.computed.setdefault("film", []).append(stem)
         else:
@@ -225,41 +288,82 @@ def build_graph(run: _Run):
         atomic.write_text(out.with_suffix(".vtt"), subtitles.vtt(tl))
         run.timings["publish"] = round(time.perf_counter() - started, 3)
         report = {
-            "film": str(out), "subtitles": [str(out.with_suffix(".srt")), str(out.with_suffix(".vtt"))],
-            "duration": round(tl.duration, 4), "frames": tl.total_frames, "fps": tl.fmt.fps,
-            "width": tl.width, "height": tl.height, "aspect": tl.fmt.aspect, "key": tl.key, "tempo": tl.tempo,
-            "loudness_lufs": state["mix"].get("lufs"), "peak": state["mix"].get("peak"),
+            "film": str(out.resolve()),
+            "subtitles": [str(out.with_suffix(s).resolve()) for s in (".srt", ".vtt")],
+            "duration": round(tl.duration, 4),
+            "frames": tl.total_frames,
+            "fps": tl.fmt.fps,
+            "width": tl.width,
+            "height": tl.height,
+            "aspect": tl.fmt.aspect,
+            "key": tl.key,
+            "tempo": tl.tempo,
+            "loudness_lufs": state["mix"].get("lufs"),
+            "peak": state["mix"].get("peak"),
             "dialogue_lines": sum(len(c.lines) for c in tl.shots),
-            "shots": [{"id": c.shot.id, "scene": c.scene, "start_frame": c.start_frame, "frames": c.frames,
-                       "framing": c.shot.framing.value, "camera": c.shot.camera.value,
-                       "frame": state["frames"][c.shot.id]["asset"], "segment": state["segments"][c.shot.id]["asset"],
-                       "caption": "" if c.lines else c.caption,
-                       "lines": [{**ln.model_dump(include={"character", "text", "start", "duration", "beat"}),
-                                  "voice": state["voices"][content_key(ln.voice_key, run.providers["speech"],
-                                                                       RENDER_VERSION)]["asset"]}
-                                 for ln in c.lines]}
-                      for c in tl.shots],
+            "shots": [
+                {
+                    "id": c.shot.id,
+                    "scene": c.scene,
+                    "start_frame": c.start_frame,
+                    "frames": c.frames,
+                    "framing": c.shot.framing.value,
+                    "camera": c.shot.camera.value,
+                    "frame": state["frames"][c.shot.id]["asset"],
+                    "segment": state["segments"][c.shot.id]["asset"],
+                    "caption": "" if c.lines else c.caption,
+                    "lines": [
+                        {
+                            **ln.model_dump(include={"character", "text", "start", "duration", "beat"}),
+                            "voice": state["voices"][
+                                content_key(ln.voice_key, run.providers["speech"], RENDER_VERSION)
+                            ]["asset"],
+                        }
+                        for ln in c.lines
+                    ],
+                }
+                for c in tl.shots
+            ],
             "mix": state["mix"]["asset"],
-            "lengthened": tl.lengthened, "computed": run.computed, "cached": run.cached, "timings": run.timings,
+            "lengthened": tl.lengthened,
+            "computed": run.computed,
+            "cached": run.cached,
+            "timings": run.timings,
         }
         atomic.write_text(out.with_suffix(".json"), json.dumps(report, indent=2))
         run.event("stage.done", "publish", 1, 1)
         return {"report": report}
 
     graph = StateGraph(RenderState)
-    for name, fn in [("prepare", prepare), ("voices", voices), ("layout", layout), ("pictures", pictures),
-                     ("assemble", assemble), ("publish", publish)]:
+    for name, fn in [
+        ("prepare", prepare),
+        ("voices", voices),
+        ("layout", layout),
+        ("pictures", pictures),
+        ("assemble", assemble),
+        ("publish", publish),
+    ]:
         graph.add_node(name, fn)
     graph.add_edge(START, "prepare")
-    for a, b in [("prepare", "voices"), ("voices", "layout"), ("layout", "pictures"), ("pictures", "assemble"),
-                 ("assemble", "publish")]:
+    for a, b in [
+        ("prepare", "voices"),
+        ("voices", "layout"),
+        ("layout", "pictures"),
+        ("pictures", "assemble"),
+        ("assemble", "publish"),
+    ]:
         graph.add_edge(a, b)
     graph.add_edge("publish", END)
     return graph
 
 
-def render(project: Project, runner: StepRunner, providers: dict[str, str], options: RenderOptions | None = None,
-           emit: EventSink = ignore) -> dict[str, Any]:
+def render(
+    project: Project,
+    runner: StepRunner,
+    providers: dict[str, str],
+    options: RenderOptions | None = None,
+    emit: EventSink = ignore,
+) -> dict[str, Any]:
     """Render the project's film; returns the render report."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 

@@ -105,8 +105,9 @@ def scene_mood(scene: Scene, time_of_day: str, last: bool) -> str:
     return max(scores.items(), key=lambda kv: (kv[1], kv[0] == "warm"))[0]
 
 
-def draft(scenes: list[Scene], shots: list[Shot], roles: dict[str, Role], fmt: FilmFormat,
-          seed: int, premise: str) -> Timeline:
+def draft(
+    scenes: list[Scene], shots: list[Shot], roles: dict[str, Role], fmt: FilmFormat, seed: int, premise: str
+) -> Timeline:
     by_id = {s.id: s for s in scenes}
     times = effective_times(scenes)
     cuts: list[ShotCut] = []
@@ -119,8 +120,14 @@ def draft(scenes: list[Scene], shots: list[Shot], roles: dict[str, Role], fmt: F
             )
         beats = [b for b in scene.beats if b.index in shot.beats]
         caption = " ".join(b.text for b in beats if b.kind == "action")
-        cut = ShotCut(shot=shot, scene=scene.id, location=scene.location, setting=scene.setting,
-                      time_of_day=times[scene.id], caption=caption)
+        cut = ShotCut(
+            shot=shot,
+            scene=scene.id,
+            location=scene.location,
+            setting=scene.setting,
+            time_of_day=times[scene.id],
+            caption=caption,
+        )
         for b in beats:
             if b.kind == "dialogue" and b.character:
                 role = roles[b.character]
@@ -166,9 +173,14 @@ def finalize(tl: Timeline, speech: dict[str, float], scenes: list[Scene]) -> Tim
         if not cuts:
             continue
         words = " ".join(b.text for b in scene.beats).lower() + " " + scene.location.lower()
-        tl.scenes.append(SceneSpan(
-            id=scene.id, start_frame=cuts[0].start_frame, frames=sum(c.frames for c in cuts),
-            mood=scene_mood(scene, times[scene.id], i == len(order) - 1),
-            rain=bool(re.search(r"\b(rain|storm|flood|downpour)", words)), exterior=scene.setting != "INT",
-        ))
+        tl.scenes.append(
+            SceneSpan(
+                id=scene.id,
+                start_frame=cuts[0].start_frame,
+                frames=sum(c.frames for c in cuts),
+                mood=scene_mood(scene, times[scene.id], i == len(order) - 1),
+                rain=bool(re.search(r"\b(rain|storm|flood|downpour)", words)),
+                exterior=scene.setting != "INT",
+            )
+        )
     return tl

@@ -45,8 +45,16 @@ def test_speech_rejects_bad_input(brain):
 
 
 def _frame(brain, **kw) -> Image.Image:
-    base = dict(prompt="", width=480, height=270, location="FLOODED VALLEY ROAD", setting="EXT", time_of_day="NIGHT",
-                framing="wide", characters=[CharacterLook(name="MIRA", look="30s", color="#d9642b", slot=0)])
+    base = dict(
+        prompt="",
+        width=480,
+        height=270,
+        location="FLOODED VALLEY ROAD",
+        setting="EXT",
+        time_of_day="NIGHT",
+        framing="wide",
+        characters=[CharacterLook(name="MIRA", look="30s", color="#d9642b", slot=0)],
+    )
     result = brain.generate_image(ImageRequest(**{**base, **kw}))
     return Image.open(io.BytesIO(result.png)).convert("RGB")
 
@@ -69,10 +77,15 @@ def _has_colour(img: Image.Image, rgb, tol=40) -> float:
 @pytest.mark.parametrize("framing", ["wide", "medium", "close"])
 def test_a_character_keeps_their_colour_in_every_framing(brain, framing):
     img = _frame(brain, framing=framing, time_of_day="DAY", speaker="MIRA")
-    assert _has_colour(img, (0xd9, 0x64, 0x2b)) > 0.002
-    other = _frame(brain, framing=framing, time_of_day="DAY", speaker="MIRA",
-                   characters=[CharacterLook(name="MIRA", look="30s", color="#2b64d9", slot=0)])
-    assert _has_colour(other, (0x2b, 0x64, 0xd9)) > 0.002
+    assert _has_colour(img, (0xD9, 0x64, 0x2B)) > 0.002
+    other = _frame(
+        brain,
+        framing=framing,
+        time_of_day="DAY",
+        speaker="MIRA",
+        characters=[CharacterLook(name="MIRA", look="30s", color="#2b64d9", slot=0)],
+    )
+    assert _has_colour(other, (0x2B, 0x64, 0xD9)) > 0.002
 
 
 def test_score_is_deterministic_exact_length_and_not_clipped(brain):

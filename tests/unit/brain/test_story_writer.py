@@ -61,7 +61,12 @@ def test_different_premises_give_different_stories_not_swapped_nouns():
 def test_premise_is_read_for_hero_goal_and_obstacle():
     p = read_premise(PREMISES[0])
     assert (p.hero, p.obstacle, p.goal, p.prize, p.genre) == (
-        "courier", "a flood", "relight the valley's last beacon", "beacon", "race")
+        "courier",
+        "a flood",
+        "relight the valley's last beacon",
+        "beacon",
+        "race",
+    )
     story = develop(PREMISES[0], 7)
     assert "flood" in story.logline and "beacon" in story.logline
 

@@ -17,14 +17,26 @@ def kinds(text: str) -> list[tuple[str, str]]:
 
 
 def test_title_page_with_multiline_values():
-    sp = parse("Title: Big Fish\nCredit: written by\nAuthor:\n    John August\n    Daniel Wallace\n\nINT. HOUSE - DAY\n\nHi.\n")
+    sp = parse(
+        "Title: Big Fish\nCredit: written by\nAuthor:\n    John August\n    Daniel Wallace\n\nINT. HOUSE - DAY\n\nHi.\n"
+    )
     assert sp.title_page == [("Title", "Big Fish"), ("Credit", "written by"), ("Author", "John August\nDaniel Wallace")]
     assert sp.title() == "Big Fish"
     assert sp.elements[0].type is T.SCENE_HEADING
 
 
-@pytest.mark.parametrize("heading", ["INT. HOUSE - DAY", "EXT. ROAD - NIGHT", "EST. CITY - DAWN", "INT./EXT. CAR - DAY",
-                                     "INT/EXT. CAR - DAY", "I/E. CAR - DAY", "int. kitchen - day"])
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "INT. HOUSE - DAY",
+        "EXT. ROAD - NIGHT",
+        "EST. CITY - DAWN",
+        "INT./EXT. CAR - DAY",
+        "INT/EXT. CAR - DAY",
+        "I/E. CAR - DAY",
+        "int. kitchen - day",
+    ],
+)
 def test_scene_heading_prefixes(heading):
     assert kinds(f"\n{heading}\n\nAction.\n")[0] == ("scene_heading", heading)
 
@@ -32,7 +44,12 @@ def test_scene_heading_prefixes(heading):
 def test_forced_scene_heading_and_scene_numbers():
     sp = parse("\n.SNIPER SCOPE POV #12A#\n\nEXT. ROAD - NIGHT #3#\n\nGo.\n")
     first, second = sp.elements[0], sp.elements[1]
-    assert (first.type, first.text, first.scene_number, first.forced) == (T.SCENE_HEADING, "SNIPER SCOPE POV", "12A", True)
+    assert (first.type, first.text, first.scene_number, first.forced) == (
+        T.SCENE_HEADING,
+        "SNIPER SCOPE POV",
+        "12A",
+        True,
+    )
     assert (second.text, second.scene_number) == ("EXT. ROAD - NIGHT", "3")
 
 
@@ -43,8 +60,12 @@ def test_scene_heading_needs_a_blank_line_after():
 def test_character_dialogue_parenthetical_and_extensions():
     sp = parse("\nMIRA (V.O.)\n(quietly)\nThe bridge is gone.\nI'm taking the road.\n\nHANS (CONT'D)\nGo.\n")
     assert [(e.type.value, e.text) for e in sp.elements] == [
-        ("character", "MIRA (V.O.)"), ("parenthetical", "(quietly)"),
-        ("dialogue", "The bridge is gone.\nI'm taking the road."), ("character", "HANS (CONT'D)"), ("dialogue", "Go.")]
+        ("character", "MIRA (V.O.)"),
+        ("parenthetical", "(quietly)"),
+        ("dialogue", "The bridge is gone.\nI'm taking the road."),
+        ("character", "HANS (CONT'D)"),
+        ("dialogue", "Go."),
+    ]
 
 
 def test_forced_character_with_lowercase_name():
@@ -89,7 +110,10 @@ def test_centered_text_lyrics_page_break():
 def test_sections_and_synopses():
     sp = parse("\n# ACT ONE\n\n## Sequence\n\n= A courier races a flood.\n")
     assert [(e.type.value, e.text, e.level) for e in sp.elements] == [
-        ("section", "ACT ONE", 1), ("section", "Sequence", 2), ("synopsis", "A courier races a flood.", 0)]
+        ("section", "ACT ONE", 1),
+        ("section", "Sequence", 2),
+        ("synopsis", "A courier races a flood.", 0),
+    ]
 
 
 def test_notes_standalone_and_inline():
@@ -118,11 +142,14 @@ def test_sample_screenplay_round_trips(sample_text):
     assert sum(e.type is T.SCENE_HEADING for e in first.elements) == 4
 
 
-@pytest.mark.parametrize("source, line, what", [
-    ("Title: X\n\nINT. A - DAY\n\n/* never closed\n\nAction.\n", 5, "boneyard"),
-    ("\nINT. A - DAY\n\nHe [[starts a note\n\nthat never ends.\n", 4, "note"),
-    ("\nINT. A - DAY\n\nText\x00with a NUL\n", 4, "binary"),
-])
+@pytest.mark.parametrize(
+    "source, line, what",
+    [
+        ("Title: X\n\nINT. A - DAY\n\n/* never closed\n\nAction.\n", 5, "boneyard"),
+        ("\nINT. A - DAY\n\nHe [[starts a note\n\nthat never ends.\n", 4, "note"),
+        ("\nINT. A - DAY\n\nText\x00with a NUL\n", 4, "binary"),
+    ],
+)
 def test_malformed_files_report_the_line(source, line, what):
     with pytest.raises(ScreenplayParseError) as err:
         parse(source)
@@ -135,8 +162,10 @@ def test_non_utf8_bytes_report_the_line():
     assert err.value.line == 4
 
 
-_ALPHABET = st.sampled_from(list("AB c.#=>!<@~^()[]*/_:\n \tTO") + [
-    "INT. ", "EXT ", "CUT TO:", "\n\n", "  \n", "===", "[[", "]]", "/*", "*/", "I/E ", "#1#", "Title: x\n", "MIRA\n"])
+_ALPHABET = st.sampled_from(
+    list("AB c.#=>!<@~^()[]*/_:\n \tTO")
+    + ["INT. ", "EXT ", "CUT TO:", "\n\n", "  \n", "===", "[[", "]]", "/*", "*/", "I/E ", "#1#", "Title: x\n", "MIRA\n"]
+)
 
 
 @settings(max_examples=400, suppress_health_check=list(HealthCheck), deadline=None)

@@ -12,9 +12,17 @@ from moviegen.core.project import ProjectStore, parse_bible
 from moviegen.core.slug import slugify, validate_slug
 
 
-@pytest.mark.parametrize("title, slug", [
-    ("Lantern Road", "lantern-road"), ("Café Über Alles", "cafe-uber-alles"), ("../../etc/passwd", "etc-passwd"),
-    ("  spaces   everywhere ", "spaces-everywhere"), ("東京", "untitled"), ("A" * 200, "a" * 48)])
+@pytest.mark.parametrize(
+    "title, slug",
+    [
+        ("Lantern Road", "lantern-road"),
+        ("Café Über Alles", "cafe-uber-alles"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("  spaces   everywhere ", "spaces-everywhere"),
+        ("東京", "untitled"),
+        ("A" * 200, "a" * 48),
+    ],
+)
 def test_slugify_is_safe(title, slug):
     assert slugify(title) == slug
     validate_slug(slug)

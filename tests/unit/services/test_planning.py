@@ -58,7 +58,9 @@ def test_camera_moves_are_sub_pixel_smooth():
     for move in ("pan-right", "pan-left", "push-in", "pull-out"):
         xs = []
         for i in range(48):
-            a = np.asarray(still.resize((1280, 720), Image.BILINEAR, box=camera.box(move, i / 47, 1536, 864)), np.float64)
+            a = np.asarray(
+                still.resize((1280, 720), Image.BILINEAR, box=camera.box(move, i / 47, 1536, 864)), np.float64
+            )
             xs.append((a * np.arange(a.shape[1])).sum() / a.sum())
         steps = np.diff(xs)
         assert np.all(steps <= 1e-6) or np.all(steps >= -1e-6), move

@@ -29,5 +29,12 @@ class StoryWriter:
 
 
 def register(registry: Registry) -> None:
-    registry.add(ProviderSpec(NAME, "text", StoryWriter, offline=True,
-                              description="procedural story writer (offline; not a language model)"))
+    registry.add(
+        ProviderSpec(
+            NAME,
+            "text",
+            StoryWriter,
+            offline=True,
+            description="procedural story writer (offline; not a language model)",
+        )
+    )

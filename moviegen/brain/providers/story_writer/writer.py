@@ -8,13 +8,19 @@ import re
 
 from moviegen.brain.providers.story_writer.banks import BANKS, PLACES
 from moviegen.brain.providers.story_writer.cast import AGES, CASTS, FIRST_NAMES, LAST_NAMES, ROLE_AGES
-from moviegen.brain.providers.story_writer.premise import Premise, possessive, read_premise
+from moviegen.brain.providers.story_writer.premise import Premise, read_premise
 from moviegen.core.fountain import Element, ElementType, Screenplay, write
 from moviegen.core.models import Character, Location, Story
 
 _T = ElementType
-_DEFAULT_PLACE = {"race": "VALLEY", "mystery": "HARBOUR", "heart": "SEASIDE", "comedy": "TOWN HALL",
-                  "wonder": "STATION", "family": "FARMHOUSE"}
+_DEFAULT_PLACE = {
+    "race": "VALLEY",
+    "mystery": "HARBOUR",
+    "heart": "SEASIDE",
+    "comedy": "TOWN HALL",
+    "wonder": "STATION",
+    "family": "FARMHOUSE",
+}
 _REMOTE = {"voice": 1}  # roles heard over a radio unless the scene is at their own place
 _ENTRANCES = ["is already here", "looks up", "waits, arms folded", "turns at the sound", "steps out of the shadows"]
 _LOGLINES = {
@@ -44,8 +50,11 @@ def develop(premise_text: str, seed: int = 7, title: str | None = None) -> Story
     cast, slots = _cast(premise, roles, rng)
     places = _places(premise, rng)
     slots.update(
-        goal=premise.goal, obstacle=premise.obstacle or "the odds", prize=premise.prize,
-        place=places[0].name.split(" ")[0].title(), hero_role=premise.hero,
+        goal=premise.goal,
+        obstacle=premise.obstacle or "the odds",
+        prize=premise.prize,
+        place=places[0].name.split(" ")[0].title(),
+        hero_role=premise.hero,
     )
     fill = lambda text: str(text).format_map(slots)  # noqa: E731
     outline = [fill(s["beat"]) for s in scenes]
@@ -77,7 +86,7 @@ def _cast(premise: Premise, roles: list[str], rng: random.Random) -> tuple[dict[
     lasts = rng.sample(LAST_NAMES, len(roles))
     cast: dict[str, Character] = {}
     slots = _Slots()
-    for role, first, last in zip(roles, firsts, lasts):
+    for role, first, last in zip(roles, firsts, lasts, strict=True):
         _, desc, want, wardrobe, trait, voice = templates[role]
         lo, hi = ROLE_AGES.get(role, (0, 4))
         age = AGES[rng.randint(lo, hi)]
@@ -98,7 +107,9 @@ def _places(premise: Premise, rng: random.Random) -> list[Location]:
     token = (premise.places[0] if premise.places else _DEFAULT_PLACE[premise.genre]).upper()
     prize = premise.prize.upper()
     return [
-        Location(name=f"{setting}. " + name.format(PLACE=token, PRIZE=prize), description=desc.format(prize=premise.prize))
+        Location(
+            name=f"{setting}. " + name.format(PLACE=token, PRIZE=prize), description=desc.format(prize=premise.prize)
+        )
         for setting, name, desc in PLACES[premise.genre]
     ]
 
@@ -109,8 +120,9 @@ def _title(premise: Premise) -> str:
     return f"The {tail}" if not tail.lower().startswith("the ") else tail
 
 
-def _screenplay(scenes: list, cast: dict[str, Character], places: list[Location], fill, title: str,
-                rng: random.Random) -> Screenplay:
+def _screenplay(
+    scenes: list, cast: dict[str, Character], places: list[Location], fill, title: str, rng: random.Random
+) -> Screenplay:
     els: list[Element] = []
     introduced: set[str] = set()
     for n, scene in enumerate(scenes):
@@ -134,6 +146,5 @@ def _screenplay(scenes: list, cast: dict[str, Character], places: list[Location]
         if n < len(scenes) - 1 and rng.random() < 0.3:
             els.append(Element(type=_T.TRANSITION, text="CUT TO:"))
     els.append(Element(type=_T.TRANSITION, text="FADE OUT."))
-    title_page = [("Title", title), ("Credit", "Written by"),
-                  ("Author", "moviegen story writer (offline, procedural)")]
+    title_page = [("Title", title), ("Credit", "Written by"), ("Author", "moviegen story writer (offline, procedural)")]
     return Screenplay(title_page=title_page, elements=els)

@@ -26,5 +26,12 @@ class StoryboardPainter:
 
 
 def register(registry: Registry) -> None:
-    registry.add(ProviderSpec(NAME, "image", StoryboardPainter, offline=True,
-                              description="procedural storyboard frames (offline; not an image model)"))
+    registry.add(
+        ProviderSpec(
+            NAME,
+            "image",
+            StoryboardPainter,
+            offline=True,
+            description="procedural storyboard frames (offline; not an image model)",
+        )
+    )

@@ -73,12 +73,21 @@ def _figures(img: Image.Image, req: ImageRequest, height: float, ground: float, 
     else:
         span = 0.5 if req.framing == "wide" else 0.7
         xs = [w * (0.5 - span / 2 + span * i / (len(people) - 1)) for i in range(len(people))]
-    for c, x in zip(people, xs):
+    for c, x in zip(people, xs, strict=True):
         lit = req.speaker is None or c.name == req.speaker
         facing = 1 if x < w / 2 else -1
-        figures.draw_figure(d, figures.Look.of(c), x, ground, height, lit=lit and req.speaker is not None,
-                            light=light, ambient=ambient * (1.0 if lit else 0.75), face=req.framing != "wide",
-                            facing=facing)
+        figures.draw_figure(
+            d,
+            figures.Look.of(c),
+            x,
+            ground,
+            height,
+            lit=lit and req.speaker is not None,
+            light=light,
+            ambient=ambient * (1.0 if lit else 0.75),
+            face=req.framing != "wide",
+            facing=facing,
+        )
 
 
 def _caption(img: Image.Image, text: str) -> None:

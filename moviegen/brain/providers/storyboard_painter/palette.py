@@ -14,8 +14,15 @@ SKIES: dict[str, tuple[RGB, RGB, RGB, RGB]] = {
     "DAY": ((86, 160, 214), (204, 232, 246), (88, 126, 92), (255, 250, 225)),
     "DUSK": ((58, 34, 86), (242, 140, 92), (40, 30, 52), (255, 180, 120)),
 }
-_ALIASES = {"EVENING": "DUSK", "SUNSET": "DUSK", "SUNRISE": "DAWN", "AFTERNOON": "DAY", "NOON": "DAY",
-            "MIDNIGHT": "NIGHT", "LATE NIGHT": "NIGHT"}
+_ALIASES = {
+    "EVENING": "DUSK",
+    "SUNSET": "DUSK",
+    "SUNRISE": "DAWN",
+    "AFTERNOON": "DAY",
+    "NOON": "DAY",
+    "MIDNIGHT": "NIGHT",
+    "LATE NIGHT": "NIGHT",
+}
 
 
 def sky_for(time_of_day: str) -> tuple[RGB, RGB, RGB, RGB]:
@@ -36,7 +43,7 @@ def hex_rgb(value: str) -> RGB:
 
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:
-    return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b))  # type: ignore[return-value]
+    return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
 def shade(c: RGB, f: float) -> RGB:

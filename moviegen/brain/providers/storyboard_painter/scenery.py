@@ -60,8 +60,14 @@ def exterior(img: Image.Image, words: str, sky: tuple[RGB, RGB, RGB, RGB], rng: 
         amp = h * (0.07 - 0.015 * layer)
         phase, freq = rng.random() * 6.28, 1.5 + rng.random() * 2.0
         color = mix(land, bottom, 0.55 * far / 2)
-        pts = [(x, base - amp * (0.6 * math.sin(freq * x / w * 6.28 + phase) + 0.4 * math.sin(3.1 * x / w * 6.28 + phase * 2)))
-               for x in np.linspace(0, w, 48)]
+        pts = [
+            (
+                x,
+                base
+                - amp * (0.6 * math.sin(freq * x / w * 6.28 + phase) + 0.4 * math.sin(3.1 * x / w * 6.28 + phase * 2)),
+            )
+            for x in np.linspace(0, w, 48)
+        ]
         d.polygon(pts + [(w, h), (0, h)], fill=color)
         if layer == 0 and has(words, TOWN):
             x = 0.0
@@ -76,11 +82,15 @@ def exterior(img: Image.Image, words: str, sky: tuple[RGB, RGB, RGB, RGB], rng: 
         if layer == 1 and has(words, TOWER):
             tx = w * (0.62 + 0.2 * rng.random())
             tw, th = w * 0.035, h * 0.34
-            d.polygon([(tx - tw, base + 4), (tx + tw, base + 4), (tx + tw * 0.6, base - th), (tx - tw * 0.6, base - th)],
-                      fill=shade(color, 0.75))
+            d.polygon(
+                [(tx - tw, base + 4), (tx + tw, base + 4), (tx + tw * 0.6, base - th), (tx - tw * 0.6, base - th)],
+                fill=shade(color, 0.75),
+            )
             d.rectangle((tx - tw * 0.8, base - th - h * 0.05, tx + tw * 0.8, base - th), fill=mix(light, color, 0.35))
-            d.polygon([(tx - tw, base - th - h * 0.05), (tx + tw, base - th - h * 0.05), (tx, base - th - h * 0.1)],
-                      fill=shade(color, 0.6))
+            d.polygon(
+                [(tx - tw, base - th - h * 0.05), (tx + tw, base - th - h * 0.05), (tx, base - th - h * 0.1)],
+                fill=shade(color, 0.6),
+            )
     if has(words, WATER):
         wy = int(h * 0.74)
         d.rectangle((0, wy, w, h), fill=mix(bottom, land, 0.45))
@@ -90,7 +100,10 @@ def exterior(img: Image.Image, words: str, sky: tuple[RGB, RGB, RGB, RGB], rng: 
             d.line((x, y, x + ln, y), fill=mix(bottom, (255, 255, 255), 0.35), width=max(1, int(h / 500)))
         ground = int(h * 0.8)
     if has(words, ("road",)):
-        d.polygon([(w * 0.42, h * 0.62), (w * 0.58, h * 0.62), (w * 0.95, h), (w * 0.05, h)], fill=mix(land, (60, 60, 66), 0.6))
+        d.polygon(
+            [(w * 0.42, h * 0.62), (w * 0.58, h * 0.62), (w * 0.95, h), (w * 0.05, h)],
+            fill=mix(land, (60, 60, 66), 0.6),
+        )
         for k in range(6):
             y0 = h * 0.64 + (h * 0.36) * (k / 6) ** 1.3
             y1 = y0 + h * 0.02 * (1 + k)
@@ -121,7 +134,9 @@ def interior(img: Image.Image, words: str, sky: tuple[RGB, RGB, RGB, RGB], rng: 
     floor = shade(wall, 0.45)
     d.rectangle((0, floor_y, w, h), fill=floor)
     for k in range(-6, 7):
-        d.line((w / 2 + k * w * 0.04, floor_y, w / 2 + k * w * 0.22, h), fill=shade(floor, 0.85), width=max(1, w // 640))
+        d.line(
+            (w / 2 + k * w * 0.04, floor_y, w / 2 + k * w * 0.22, h), fill=shade(floor, 0.85), width=max(1, w // 640)
+        )
     if has(words, ("archive", "library", "office", "studio", "attic")):
         for shelf in range(4):
             y = h * (0.12 + shelf * 0.12)
@@ -129,13 +144,17 @@ def interior(img: Image.Image, words: str, sky: tuple[RGB, RGB, RGB, RGB], rng: 
             x = w * 0.685
             while x < w * 0.94:
                 bw = w * (0.008 + 0.01 * rng.random())
-                d.rectangle((x, y - h * (0.06 + 0.03 * rng.random()), x + bw, y),
-                            fill=mix((120, 60, 50), (60, 90, 120), rng.random()))
+                d.rectangle(
+                    (x, y - h * (0.06 + 0.03 * rng.random()), x + bw, y),
+                    fill=mix((120, 60, 50), (60, 90, 120), rng.random()),
+                )
                 x += bw + 2
     if has(words, ("lamp", "light", "beacon", "signal", "tower")):
         cx, cy, r = w * 0.78, h * 0.34, h * 0.12
         glow(img, (cx, cy), r * 2.6, light, 0.55)
-        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=mix((190, 160, 90), light, 0.35), outline=(120, 90, 40), width=4)
+        d.ellipse(
+            (cx - r, cy - r, cx + r, cy + r), fill=mix((190, 160, 90), light, 0.35), outline=(120, 90, 40), width=4
+        )
     if has(words, ("deck", "engine", "bay", "lab", "control")):
         for k in range(10):
             x = w * (0.05 + 0.09 * k)
@@ -160,7 +179,7 @@ def rain(img: Image.Image, rng: random.Random, strength: float = 1.0) -> None:
 
 def vignette(img: Image.Image, strength: float = 0.35) -> Image.Image:
     w, h = img.size
-    y, x = np.ogrid[-1:1:complex(0, h), -1:1:complex(0, w)]
+    y, x = np.ogrid[-1 : 1 : complex(0, h), -1 : 1 : complex(0, w)]
     mask = 1.0 - strength * np.clip((x * x + y * y) / 2.0, 0, 1) ** 1.3
     arr = np.asarray(img, np.float32) * mask[..., None].astype(np.float32)
     return Image.fromarray(arr.round().astype(np.uint8))
