@@ -135,6 +135,7 @@ def make(
     title: str = typer.Option(None, "--title", "-t", help="Film title (default: the story writer's)."),
     slug: str = typer.Option(None, "--slug", help="Project folder name."),
     seed: int = typer.Option(None, "--seed", help="Seed for every generated part."),
+    narration: bool = typer.Option(False, "--narration", help="A narrator reads the action aloud (not subtitled)."),
     resolution: str = _RES,
     fps: int = _FPS,
     aspect: Aspect = _ASPECT,
@@ -143,7 +144,9 @@ def make(
     json_out: bool = _JSON,
 ) -> None:
     """Premise to film in one go: new + develop + plan + render."""
-    report = _make(premise, title, slug, seed, resolution, fps, aspect, burn_subtitles, workers, json_out, reuse=False)
+    report = _make(
+        premise, title, slug, seed, resolution, fps, aspect, burn_subtitles, workers, json_out, narration=narration
+    )
     emit_json(report) if json_out else _print_report(report)
 
 
@@ -161,7 +164,9 @@ def demo(
     note(f"play it: {report['film']}  (subtitles beside it: .srt, .vtt)")
 
 
-def _make(premise, title, slug, seed, resolution, fps, aspect, burn, workers, quiet, *, reuse: bool) -> dict:
+def _make(
+    premise, title, slug, seed, resolution, fps, aspect, burn, workers, quiet, *, reuse: bool = False, narration=False
+) -> dict:
     from moviegen.core.models import ProjectInfo
     from moviegen.core.settings import get_settings
     from moviegen.core.slug import slugify, validate_slug
@@ -182,6 +187,7 @@ def _make(premise, title, slug, seed, resolution, fps, aspect, burn, workers, qu
                 premise=clean,
                 format=get_settings().default_format(),
                 seed=get_settings().seed if seed is None else seed,
+                narration=narration,
             )
         )
     if not project.has_screenplay():

@@ -20,6 +20,7 @@ def new(
         None, "--slug", help="Folder name under the projects directory (default: from the title)."
     ),
     seed: int = typer.Option(None, "--seed", help="Seed for every generated part (default: MOVIEGEN_SEED or 7)."),
+    narration: bool = typer.Option(False, "--narration", help="A narrator reads the action aloud (not subtitled)."),
     json_out: bool = typer.Option(False, "--json", help="Print the project as JSON."),
 ) -> None:
     """Create a project folder from a premise."""
@@ -36,6 +37,7 @@ def new(
         premise=clean,
         seed=get_settings().seed if seed is None else seed,
         format=get_settings().default_format(),
+        narration=narration,
     )
     project = context.store().create(info)
     if json_out:

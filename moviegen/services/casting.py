@@ -113,6 +113,16 @@ def cast_roles(cast: list[Character], extra_speakers: list[str] = ()) -> dict[st
     return roles
 
 
+NARRATOR = "NARRATOR"
+
+
+def narrator(roles: dict[str, Role]) -> Role:
+    """A calm, unhurried voice that no character uses, for reading the action aloud."""
+    used = {r.voice for r in roles.values()}
+    variant = next((v for v in ("m1", "m2", "f1", "m6", "f4") if f"en-us+{v}" not in used), "m1")
+    return Role(name=NARRATOR, color="#9a9a9a", slot=len(roles), voice=f"en-us+{variant}", pitch=42, rate=150)
+
+
 def looks(roles: dict[str, Role], cast: list[Character], names: list[str]) -> list[CharacterLook]:
     described = {c.name: c.look for c in cast}
     return [

@@ -14,7 +14,7 @@ from moviegen.core.errors import ProjectStateError
 from moviegen.core.models import Beat, CameraMove, Character, Framing, Scene, Shot, Stage
 from moviegen.core.project import Project
 from moviegen.core.scenes import scenes_of
-from moviegen.services.casting import cast_roles
+from moviegen.services.casting import cast_roles, narrator
 from moviegen.services.render.timeline import LEAD_IN, TAIL
 
 READ_WPS = 3.2
@@ -67,8 +67,18 @@ def present_characters(scene: Scene, cast: list[Character]) -> list[str]:
 
 
 def plan_scene(
-    scene: Scene, cast: list[Character], *, last_scene: bool, style: str, rates: dict[str, int] | None = None
+    scene: Scene,
+    cast: list[Character],
+    *,
+    last_scene: bool,
+    style: str,
+    rates: dict[str, int] | None = None,
+    narration_rate: int | None = None,
 ) -> list[Shot]:
+    def read_aloud(text: str) -> float:
+        """Time for the narrator to read an action line (0 without narration)."""
+        return speech_seconds(text, narration_rate) + LEAD_IN + TAIL if narration_rate else 0.0
+
     present = present_characters(scene, cast)
     looks = {c.name: c.look for c in cast}
     shots: list[Shot] = []
@@ -84,7 +94,7 @@ def plan_scene(
             Framing.WIDE,
             lead,
             present,
-            max(3.0, min(establishing, 8.0)),
+            max(3.0, min(establishing, 8.0), read_aloud(" ".join(b.text for b in lead))),
             CameraMove.PAN_RIGHT if int(scene.id.split(".")[0] or 0) % 2 else CameraMove.PUSH_IN,
             scene.location.title(),
             looks,
@@ -113,7 +123,7 @@ def plan_scene(
             camera = {Framing.INSERT: CameraMove.PUSH_IN, Framing.WIDE: CameraMove.PAN_LEFT}.get(
                 framing, CameraMove.HOLD
             )
-            duration = max(2.5, min(words(beat.text) / READ_WPS + 1.2, 7.0))
+            duration = max(2.5, min(words(beat.text) / READ_WPS + 1.2, 7.0), read_aloud(beat.text))
             subject = (
                 _first_sentence(beat.text)
                 if framing is Framing.INSERT
@@ -172,12 +182,21 @@ def plan(project: Project, *, fresh: bool = False) -> dict[str, object]:
     scenes = scenes_of(project.screenplay())
     cast = project.cast()
     speakers = [b.character for s in scenes for b in s.dialogue if b.character]
-    rates = {name: role.rate for name, role in cast_roles(cast, speakers).items()}
+    roles = cast_roles(cast, speakers)
+    rates = {name: role.rate for name, role in roles.items()}
+    narration_rate = narrator(roles).rate if project.info.narration else None
     planned: dict[str, tuple[Scene, list[Shot]]] = {}
     for i, scene in enumerate(scenes):
         planned[scene.id] = (
             scene,
-            plan_scene(scene, cast, last_scene=i == len(scenes) - 1, style=project.info.style, rates=rates),
+            plan_scene(
+                scene,
+                cast,
+                last_scene=i == len(scenes) - 1,
+                style=project.info.style,
+                rates=rates,
+                narration_rate=narration_rate,
+            ),
         )
     counts = shotlist.save(locations.shots_file(project.path), planned, fresh=fresh)
     project.set_stage(Stage.PLANNED)

@@ -237,3 +237,18 @@ def test_formats(tmp_path, args, size):
     info = probe(report["film"])
     assert info["size"] == size and abs(info["vdur"] - info["adur"]) <= 1 / 24
     assert Path(report["film"]).name != "two.mp4"  # another format gets its own file beside the default one
+
+
+def test_narration_reads_the_action_but_is_not_subtitled(tmp_path):
+    proc = cli(tmp_path, "new", "A harbour keeper waits for the last boat before the storm", "--narration", "--json")
+    slug = json.loads(proc.stdout)["slug"]
+    cli(tmp_path, "develop", slug)
+    cli(tmp_path, "plan", slug)
+    report = json.loads(cli(tmp_path, "render", slug, "--resolution", "426x240", "--json").stdout)
+    narrated = [ln for s in report["shots"] for ln in s["lines"] if ln["character"] == "NARRATOR"]
+    assert report["narration_lines"] == len(narrated) > 0 and report["lengthened"] == []
+    srt = Path(report["film"]).with_suffix(".srt").read_text()
+    assert srt.count(" --> ") == report["dialogue_lines"]
+    assert all(ln["text"] not in srt for ln in narrated)
+    info = probe(report["film"])
+    assert info["frames"] == report["frames"] and abs(info["vdur"] - info["adur"]) <= 1 / 24

@@ -85,7 +85,7 @@ def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, st
             mono = audio_io.resample(audio[:, 0], rate, RATE)
             a = int(round(line.start * RATE))
             b = min(n, a + len(mono))
-            pan = 0.5 + (0.12 if slots[line.character] % 2 else -0.12)
+            pan = 0.5 if line.narration else 0.5 + (0.12 if slots[line.character] % 2 else -0.12)
             dialogue[a:b, 0] += mono[: b - a] * (1 - pan) * 2
             dialogue[a:b, 1] += mono[: b - a] * pan * 2
     score = np.zeros((n, 2), np.float32)

@@ -131,7 +131,10 @@ def build_graph(run: _Run):
         cast = project.cast()
         speakers = [b.character for s in scenes for b in s.dialogue if b.character]
         roles = casting.cast_roles(cast, speakers)
-        tl = draft(scenes, shots, roles, opts.fmt, seed, project.info.premise)
+        narrator = casting.narrator(roles) if project.info.narration else None
+        tl = draft(scenes, shots, roles, opts.fmt, seed, project.info.premise, narrator)
+        if narrator is not None:
+            roles[narrator.name] = narrator
         return {
             "timeline": {"draft": tl.model_dump(mode="json"), "roles": {k: r.model_dump() for k, r in roles.items()}}
         }
@@ -221,6 +224,7 @@ def build_graph(run: _Run):
                         ln.text,
                     )
                     for ln in cut.lines
+                    if not ln.narration
                 ]
             frame = state["frames"][cut.shot.id]
             params = {
@@ -300,7 +304,8 @@ def build_graph(run: _Run):
             "tempo": tl.tempo,
             "loudness_lufs": state["mix"].get("lufs"),
             "peak": state["mix"].get("peak"),
-            "dialogue_lines": sum(len(c.lines) for c in tl.shots),
+            "dialogue_lines": sum(not ln.narration for c in tl.shots for ln in c.lines),
+            "narration_lines": sum(ln.narration for c in tl.shots for ln in c.lines),
             "shots": [
                 {
                     "id": c.shot.id,

@@ -6,7 +6,12 @@ from moviegen.services.render.timeline import Timeline
 
 
 def cues(tl: Timeline) -> list[tuple[float, float, str]]:
-    return [(line.start, line.start + line.duration, line.text) for cut in tl.shots for line in cut.lines]
+    return [
+        (line.start, line.start + line.duration, line.text)
+        for cut in tl.shots
+        for line in cut.lines
+        if not line.narration
+    ]
 
 
 def _stamp(seconds: float, sep: str) -> str:

@@ -42,6 +42,7 @@ class LineCue(BaseModel):
     character: str
     text: str
     voice_key: str
+    narration: bool = False  # read from the action by the narrator: voiced, not subtitled
     start: float = 0.0  # seconds from film start
     duration: float = 0.0
 
@@ -106,7 +107,13 @@ def scene_mood(scene: Scene, time_of_day: str, last: bool) -> str:
 
 
 def draft(
-    scenes: list[Scene], shots: list[Shot], roles: dict[str, Role], fmt: FilmFormat, seed: int, premise: str
+    scenes: list[Scene],
+    shots: list[Shot],
+    roles: dict[str, Role],
+    fmt: FilmFormat,
+    seed: int,
+    premise: str,
+    narrator: Role | None = None,
 ) -> Timeline:
     by_id = {s.id: s for s in scenes}
     times = effective_times(scenes)
@@ -133,6 +140,12 @@ def draft(
                 role = roles[b.character]
                 key = content_key("voice", b.text, role.voice, role.pitch, role.rate, seed)
                 cut.lines.append(LineCue(shot=shot.id, beat=b.index, character=b.character, text=b.text, voice_key=key))
+        if narrator is not None and not cut.lines and caption:
+            key = content_key("voice", caption, narrator.voice, narrator.pitch, narrator.rate, seed)
+            first = next(b.index for b in beats if b.kind == "action")
+            cut.lines.append(
+                LineCue(shot=shot.id, beat=first, character=narrator.name, text=caption, voice_key=key, narration=True)
+            )
         cuts.append(cut)
     covered = {(c.scene, b) for c in cuts for b in c.shot.beats}
     missing = [f"{s.id}:{b.index}" for s in scenes for b in s.dialogue if (s.id, b.index) not in covered]
