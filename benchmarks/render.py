@@ -159,11 +159,21 @@ def main() -> None:
     print(json.dumps(result, indent=2))
 
 
+LONG_PREMISES = [
+    "A courier races a flood to relight the valley's last beacon",
+    "A detective investigates the disappearance of the town's only clockmaker",
+    "A lonely robot follows a strange signal to the far side of the moon",
+    "Two sisters inherit their mother's crumbling farmhouse and one last recipe",
+]
+
+
 def memory_run(env: dict) -> dict:
-    body = SAMPLE.read_text().split("\n\n", 1)[1]
-    long = SAMPLE.parent / "_long.fountain"
+    """About five minutes of film from four different stories (no two shots alike), at 1080p."""
+    from moviegen.brain.providers.story_writer.writer import develop
+
+    bodies = [develop(p, 7).screenplay.split("\n\n", 1)[1] for p in LONG_PREMISES]
     tmp = Path(tempfile.mkdtemp()) / "long.fountain"
-    tmp.write_text("Title: Long\n\n" + "\n".join(body for _ in range(4)))
+    tmp.write_text("Title: Long\n\n" + "\n".join(bodies))
     moviegen(env, "import", str(tmp), "--slug", "long")
     moviegen(env, "plan", "long")
     peak = 0.0
@@ -188,9 +198,10 @@ def memory_run(env: dict) -> dict:
     out, _ = proc.communicate()
     stop.set()
     report = json.loads(out)
-    del long
     return {
         "memory_film_seconds": report["duration"],
+        "memory_shots": len(report["shots"]),
+        "memory_distinct_segments": len({s["segment"] for s in report["shots"]}),
         "memory_resolution": f"{report['width']}x{report['height']}",
         "memory_render_s": round(time.perf_counter() - start, 1),
         "peak_tree_rss_mb": round(peak, 1),

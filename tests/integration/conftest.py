@@ -16,8 +16,18 @@ from tests.conftest import FIXTURES, SAMPLE
 RES = "640x360"
 
 
+def env_for(root: Path) -> dict[str, str]:
+    return {**os.environ, "MOVIEGEN_PROJECTS_DIR": str(root / "projects"), "MOVIEGEN_HOME": str(root / "home")}
+
+
+def start_render(root: Path, slug: str, **popen) -> subprocess.Popen:
+    """A render running in the background, as a user's terminal would run it."""
+    cmd = [sys.executable, "-m", "moviegen", "render", slug, "--resolution", RES, "--json"]
+    return subprocess.Popen(cmd, env=env_for(root), **popen)
+
+
 def cli(root: Path, *args: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MOVIEGEN_PROJECTS_DIR": str(root / "projects"), "MOVIEGEN_HOME": str(root / "home")}
+    env = env_for(root)
     proc = subprocess.run(
         [sys.executable, "-m", "moviegen", *args], capture_output=True, text=True, env=env, timeout=600, **kw
     )

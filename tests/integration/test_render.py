@@ -8,7 +8,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import tomlkit
 
 from tests.conftest import FIXTURES
 from tests.helpers import fundamental_hz
-from tests.integration.conftest import RES, cli, import_and_plan, render_json
+from tests.integration.conftest import RES, cli, import_and_plan, render_json, start_render
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -141,13 +140,8 @@ def _segments_done(db: Path) -> int:
 
 def test_killed_render_resumes_without_redoing_finished_shots(tmp_path, sample_source):
     import_and_plan(tmp_path, sample_source, "resume")
-    env = {**os.environ, "MOVIEGEN_PROJECTS_DIR": str(tmp_path / "projects"), "MOVIEGEN_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moviegen", "render", "resume", "--resolution", RES, "--json"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    proc = start_render(
+        tmp_path, "resume", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     db = tmp_path / "projects/resume/.moviegen/index.sqlite"
     deadline = time.time() + 120
@@ -177,14 +171,7 @@ def _descendants(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
 def test_a_killed_worker_is_replaced_and_the_render_completes(tmp_path, sample_source):
     import_and_plan(tmp_path, sample_source, "workers")
-    env = {**os.environ, "MOVIEGEN_PROJECTS_DIR": str(tmp_path / "projects"), "MOVIEGEN_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moviegen", "render", "workers", "--resolution", RES, "--json"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_render(tmp_path, "workers", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     db = tmp_path / "projects/workers/.moviegen/index.sqlite"
     deadline = time.time() + 120
     while _segments_done(db) < 2 and time.time() < deadline:

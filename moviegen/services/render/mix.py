@@ -38,16 +38,20 @@ def moving_average(x: np.ndarray, width: int) -> np.ndarray:
     """Centred box filter in O(n) (a running sum), same length as x."""
     if width <= 1:
         return x.astype(np.float32)
-    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
     half = width // 2
-    idx = np.arange(len(x))
-    lo, hi = np.clip(idx - half, 0, len(x)), np.clip(idx - half + width, 0, len(x))
-    return ((c[hi] - c[lo]) / width).astype(np.float32)
+    padded = np.pad(x.astype(np.float32, copy=False), (half, width - half - 1), mode="edge")
+    c = np.empty(len(padded) + 1, np.float64)
+    c[0] = 0.0
+    np.cumsum(padded, dtype=np.float64, out=c[1:])
+    del padded
+    out = c[width:] - c[:-width]
+    out /= width
+    return out.astype(np.float32)
 
 
 def _noise(n: int, seed: int, smooth: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    out = moving_average(rng.standard_normal(n).astype(np.float32), smooth)
+    out = moving_average(rng.standard_normal(n, dtype=np.float32), smooth)
     return out / (np.abs(out).max() + 1e-9)
 
 
@@ -94,12 +98,22 @@ def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, st
         a = int(round(span.start_frame / tl.fmt.fps * RATE))
         b = min(n, a + len(audio))
         score[a:b] += audio[: b - a]
-    duck = 1.0 - DUCK_DEPTH * _talking(tl, n)
-    total = (
-        dialogue * 0.8
-        + score * (MUSIC_GAIN * duck)[:, None]
-        + ambience(tl, n) * AMBIENCE_GAIN * (0.5 + 0.5 * duck)[:, None]
-    )
+    # sum the stems in place: a long film is hundreds of MB a track, so no full-size temporaries
+    duck = _talking(tl, n)
+    duck *= -DUCK_DEPTH
+    duck += 1.0
+    total = dialogue
+    total *= 0.8
+    del dialogue
+    score *= (MUSIC_GAIN * duck)[:, None]
+    total += score
+    del score
+    bed = ambience(tl, n)
+    duck *= 0.5 * AMBIENCE_GAIN
+    duck += 0.5 * AMBIENCE_GAIN
+    bed *= duck[:, None]
+    total += bed
+    del bed, duck
     for _ in range(2):  # gain to target, limit peaks, then trim the gain the limiter took
         loudness = integrated_lufs(total, RATE)
         if not np.isfinite(loudness):
@@ -109,19 +123,17 @@ def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, st
                 )
             break  # a silent film stays silent
         total *= np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
-        total = _limit(total)
+        _limit(total)
     loudness = integrated_lufs(total, RATE)  # measured, not assumed
-    return total.astype(np.float32), {"lufs": round(float(loudness), 2), "peak": round(float(np.abs(total).max()), 4)}
+    return total, {"lufs": round(float(loudness), 2), "peak": round(float(np.abs(total).max()), 4)}
 
 
-def _limit(x: np.ndarray) -> np.ndarray:
-    """Soft knee above the ceiling: transparent below, never past full scale."""
-    mag = np.abs(x)
-    over = mag > CEILING
-    if not over.any():
-        return x
+def _limit(x: np.ndarray) -> None:
+    """Soft knee above the ceiling, in place: transparent below, never past full scale."""
+    over = np.flatnonzero(np.abs(x.reshape(-1)) > CEILING)
+    if not len(over):
+        return
+    flat = x.reshape(-1)
+    peaks = flat[over]
     room = 0.99 - CEILING
-    squashed = CEILING + room * np.tanh((mag[over] - CEILING) / room)
-    out = x.copy()
-    out[over] = np.sign(x[over]) * squashed
-    return out
+    flat[over] = np.sign(peaks) * (CEILING + room * np.tanh((np.abs(peaks) - CEILING) / room))

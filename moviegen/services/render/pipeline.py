@@ -30,7 +30,7 @@ from moviegen.services.render.camera import OVERSCAN
 from moviegen.services.render.steps import StepRunner
 from moviegen.services.render.timeline import Timeline, content_key, draft, finalize
 
-RENDER_VERSION = 3  # bump when the renderer's output changes, to invalidate cached steps
+RENDER_VERSION = 4  # bump when the renderer's output changes, to invalidate cached steps
 STAGES = ("voices", "pictures", "segments", "publish")
 
 
