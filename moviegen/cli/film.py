@@ -44,7 +44,16 @@ def _format(project, resolution: str | None, fps: int | None, aspect: Aspect | N
 
 
 def render_project(
-    project, *, resolution=None, fps=None, aspect=None, burn_subtitles=False, workers=0, preset=None, quiet=False
+    project,
+    *,
+    resolution=None,
+    fps=None,
+    aspect=None,
+    burn_subtitles=False,
+    workers=0,
+    preset=None,
+    quiet=False,
+    from_premise=False,
 ) -> dict:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -76,15 +85,18 @@ def render_project(
     bars = {stage: progress.add_task(stage, total=None, start=False) for stage in STAGES}
 
     def on_event(event) -> None:
-        if event.kind == "warning" or event.kind == "resume":
+        if event.kind in ("warning", "resume"):
             progress.console.print(f"[yellow]{event.message}[/yellow]")
+        elif event.kind == "info":
+            progress.console.print(event.message)
         elif event.stage in bars:
             bar = bars[event.stage]
             progress.start_task(bar)
             progress.update(bar, total=max(event.total, 1), completed=event.done)
 
     with runner, progress:
-        return render(project, runner, brain.providers(), options, emit=on_event)
+        story_brain = brain if from_premise else None
+        return render(project, runner, brain.providers(), options, emit=on_event, story_brain=story_brain)
 
 
 def _print_report(report: dict) -> None:
@@ -170,8 +182,7 @@ def _make(
     from moviegen.core.models import ProjectInfo
     from moviegen.core.settings import get_settings
     from moviegen.core.slug import slugify, validate_slug
-    from moviegen.services.planner import plan
-    from moviegen.services.story import develop, validate_premise
+    from moviegen.services.story import validate_premise
 
     store = context.store()
     clean = validate_premise(premise)
@@ -190,13 +201,13 @@ def _make(
                 narration=narration,
             )
         )
-    if not project.has_screenplay():
-        story = develop(project, context.brain())
-        if not quiet:
-            note(f"[bold]{story.title}[/bold] — {story.logline}")
-    summary = plan(project)
-    if not quiet:
-        note(f"{summary['shots']} shots over {summary['scenes']} scenes, {summary['duration']} s planned")
     return render_project(
-        project, resolution=resolution, fps=fps, aspect=aspect, burn_subtitles=burn, workers=workers, quiet=quiet
+        project,
+        resolution=resolution,
+        fps=fps,
+        aspect=aspect,
+        burn_subtitles=burn,
+        workers=workers,
+        quiet=quiet,
+        from_premise=True,
     )

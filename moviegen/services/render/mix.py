@@ -23,15 +23,19 @@ MUSIC_GAIN, DUCK_DEPTH = 0.5, 0.72
 AMBIENCE_GAIN = 0.22
 
 
+CONTROL_RATE = 1000  # gain envelopes change slowly: compute them per millisecond, interpolate to audio rate
+
+
 def _talking(tl: Timeline, n: int) -> np.ndarray:
     """1 while someone speaks, 0 otherwise, with 150 ms ramps (the ducking key)."""
-    key = np.zeros(n, np.float32)
+    m = n * CONTROL_RATE // RATE + 2
+    key = np.zeros(m, np.float32)
     for cut in tl.shots:
         for line in cut.lines:
-            a = int(line.start * RATE)
-            b = min(n, int((line.start + line.duration) * RATE))
-            key[a:b] = 1.0
-    return np.clip(moving_average(key, int(0.15 * RATE)) * 1.6, 0, 1)
+            key[int(line.start * CONTROL_RATE) : int((line.start + line.duration) * CONTROL_RATE) + 1] = 1.0
+    key = np.clip(moving_average(key, int(0.15 * CONTROL_RATE)) * 1.6, 0, 1)
+    t = np.arange(n, dtype=np.float32) * np.float32(CONTROL_RATE / RATE)
+    return np.interp(t, np.arange(m, dtype=np.float32), key).astype(np.float32)
 
 
 def moving_average(x: np.ndarray, width: int) -> np.ndarray:
@@ -114,17 +118,19 @@ def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, st
     bed *= duck[:, None]
     total += bed
     del bed, duck
-    for _ in range(2):  # gain to target, limit peaks, then trim the gain the limiter took
-        loudness = integrated_lufs(total, RATE)
+    loudness = integrated_lufs(total, RATE)
+    for _ in range(3):  # gain to target and limit peaks, until the measured loudness is on target
         if not np.isfinite(loudness):
             if np.abs(total).max() > 1e-4:
                 raise RenderError(
                     "the loudness meter could not measure the mix", "run again with --debug and report it"
                 )
             break  # a silent film stays silent
+        if abs(loudness - TARGET_LUFS) <= 0.1:
+            break
         total *= np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
         _limit(total)
-    loudness = integrated_lufs(total, RATE)  # measured, not assumed
+        loudness = integrated_lufs(total, RATE)  # measured, not assumed
     return total, {"lufs": round(float(loudness), 2), "peak": round(float(np.abs(total).max()), 4)}
 
 

@@ -1,6 +1,8 @@
 """The render pipeline as a LangGraph graph with a SQLite checkpointer.
 
-    prepare -> voices -> layout -> pictures -> assemble (shot segments + mix) -> publish
+    [develop -> plan ->] prepare -> voices -> layout -> pictures -> assemble (shot segments + mix) -> publish
+
+The bracketed nodes run when the film starts from a premise (``moviegen make``).
 
 Every step's output is content-addressed by the hash of its inputs and recorded
 in the project index as soon as it finishes, so an interrupted run (Ctrl-C,
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from moviegen.core import atomic, locations, shotlist
+from moviegen.core.brain import Brain
 from moviegen.core.errors import RenderError
 from moviegen.core.events import Event, EventSink, ignore
 from moviegen.core.index import ProjectIndex
@@ -30,7 +33,7 @@ from moviegen.services.render.camera import OVERSCAN
 from moviegen.services.render.steps import StepRunner
 from moviegen.services.render.timeline import Timeline, content_key, draft, finalize
 
-RENDER_VERSION = 4  # bump when the renderer's output changes, to invalidate cached steps
+RENDER_VERSION = 5  # bump when the renderer's output changes, to invalidate cached steps
 STAGES = ("voices", "pictures", "segments", "publish")
 
 
@@ -67,6 +70,7 @@ class _Run:
     providers: dict[str, str]
     emit: EventSink
     index: ProjectIndex
+    story_brain: Brain | None = None  # set when the film starts from a premise: develop and plan are in the graph
     computed: dict[str, list[str]] = field(default_factory=dict)
     cached: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -103,6 +107,8 @@ class _Run:
 
 
 def _inputs_key(project: Project, options: RenderOptions) -> str:
+    if not project.has_screenplay():  # a film from a premise: the story is still to be written
+        return content_key(project.info.premise, project.info.seed, options.fmt.model_dump(), RENDER_VERSION)
     parts = [
         project.screenplay_text(),
         locations.shots_file(project.path).read_text(encoding="utf-8"),
@@ -206,7 +212,7 @@ def build_graph(run: _Run):
             }
             key = content_key("music", run.providers["music"], req, RENDER_VERSION)
             music.append(("music", key, span.id, {"project": root, "request": req}))
-        results = run.execute("pictures", frames + music)
+        results = run.execute("pictures", music + frames)  # the long score cues first: the pool stays busy
         return {"frames": {i[2]: results[i[1]] for i in frames}, "music": {i[2]: results[i[1]] for i in music}}
 
     def assemble(state: RenderState) -> RenderState:
@@ -339,8 +345,28 @@ def build_graph(run: _Run):
         run.event("stage.done", "publish", 1, 1)
         return {"report": report}
 
+    def develop(state: RenderState) -> RenderState:
+        from moviegen.services.story import develop as develop_story
+
+        if not project.has_screenplay():
+            run.event("stage.start", "story", 0, 1)
+            story = develop_story(project, run.story_brain)
+            run.event("info", "story", message=f"{story.title} — {story.logline}")
+        run.event("stage.done", "story", 1, 1)
+        return {}
+
+    def plan(state: RenderState) -> RenderState:
+        from moviegen.services.planner import plan as plan_shots
+
+        summary = plan_shots(project)
+        message = f"{summary['shots']} shots over {summary['scenes']} scenes, {summary['duration']} s planned"
+        run.event("info", "plan", message=message)
+        return {}
+
     graph = StateGraph(RenderState)
+    story_nodes = [("develop", develop), ("plan", plan)] if run.story_brain is not None else []
     for name, fn in [
+        *story_nodes,
         ("prepare", prepare),
         ("voices", voices),
         ("layout", layout),
@@ -349,7 +375,10 @@ def build_graph(run: _Run):
         ("publish", publish),
     ]:
         graph.add_node(name, fn)
-    graph.add_edge(START, "prepare")
+    graph.add_edge(START, "develop" if story_nodes else "prepare")
+    if story_nodes:
+        graph.add_edge("develop", "plan")
+        graph.add_edge("plan", "prepare")
     for a, b in [
         ("prepare", "voices"),
         ("voices", "layout"),
@@ -368,19 +397,34 @@ def render(
     providers: dict[str, str],
     options: RenderOptions | None = None,
     emit: EventSink = ignore,
+    *,
+    story_brain: Brain | None = None,
 ) -> dict[str, Any]:
-    """Render the project's film; returns the render report."""
+    """Render the project's film; returns the render report.
+
+    With ``story_brain`` the graph starts earlier: develop (when there is no
+    screenplay yet) and plan run as its first nodes, so ``make`` is one graph.
+    """
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     options = options or RenderOptions(fmt=project.info.format)
-    if not locations.shots_file(project.path).exists():
+    if story_brain is None and not locations.shots_file(project.path).exists():
         raise RenderError(f"{project.slug} has no shot list yet", f"run 'moviegen plan {project.slug}' first")
     index = ProjectIndex(project.path)
-    run = _Run(project=project, options=options, runner=runner, providers=providers, emit=emit, index=index)
+    run = _Run(
+        project=project,
+        options=options,
+        runner=runner,
+        providers=providers,
+        emit=emit,
+        index=index,
+        story_brain=story_brain,
+    )
     conn = sqlite3.connect(locations.checkpoints_db(project.path), check_same_thread=False)
     try:
         app = build_graph(run).compile(checkpointer=SqliteSaver(conn))
-        config = {"configurable": {"thread_id": f"render:{options.stem(project)}"}}
+        flow = "make" if story_brain is not None else "render"
+        config = {"configurable": {"thread_id": f"{flow}:{options.stem(project)}"}}
         inputs = _inputs_key(project, options)
         snapshot = app.get_state(config)
         if snapshot.next and snapshot.values.get("inputs") == inputs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import textwrap
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from moviegen.brain.providers.storyboard_painter import figures, props, scenery
 from moviegen.brain.providers.storyboard_painter.palette import mix, shade, sky_for, stable_unit
@@ -37,7 +37,7 @@ def paint(req: ImageRequest) -> Image.Image:
     if exterior and scenery.has(words, ("rain", "storm", "flood", "downpour")):
         scenery.rain(img, random.Random(rng.random()), 1.0)
     if req.framing == "insert":
-        img = img.filter(ImageFilter.GaussianBlur(h / 90))
+        img = scenery.soft_blur(img, h / 90)
         kind = props.prop_kind(req.caption or req.prompt)
         if kind == "bulb":
             scenery.glow(img, (w * 0.52, h * 0.55), h * 0.45, sky[3], 0.75)
@@ -51,7 +51,7 @@ def paint(req: ImageRequest) -> Image.Image:
             cw, ch = w / zoom, h / zoom
             x0, y0 = (w - cw) / 2, (h - ch) * 0.45
             img = img.resize((w, h), Image.BILINEAR, box=(x0, y0, x0 + cw, y0 + ch))
-            img = img.filter(ImageFilter.GaussianBlur(blur * h / 720))
+            img = scenery.soft_blur(img, blur * h / 720)
         _figures(img, req, size * h, ground if ground_at is None else ground_at * h, sky[3], ambient)
     img = scenery.vignette(img, 0.4 if night else 0.28)
     if req.caption and req.draw_caption:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import random
 import re
+from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from moviegen.brain.providers.storyboard_painter.palette import RGB, mix, shade
 
@@ -36,7 +37,15 @@ def gradient(size: tuple[int, int], top: RGB, bottom: RGB) -> Image.Image:
     w, h = size
     t = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
     rows = np.asarray(top, np.float32)[None, :] * (1 - t) + np.asarray(bottom, np.float32)[None, :] * t
-    return Image.fromarray(np.repeat(rows[:, None, :], w, axis=1).round().astype(np.uint8))
+    rows = rows.round().astype(np.uint8)  # round the h rows once, then repeat them across the width
+    return Image.fromarray(np.ascontiguousarray(np.broadcast_to(rows[:, None, :], (h, w, 3))))
+
+
+def soft_blur(img: Image.Image, radius: float) -> Image.Image:
+    """A wide Gaussian blur done at half size: the same softness for a quarter of the work."""
+    w, h = img.size
+    half = img.resize((max(1, w // 2), max(1, h // 2)), Image.BILINEAR)
+    return half.filter(ImageFilter.GaussianBlur(radius / 2)).resize((w, h), Image.BILINEAR)
 
 
 def exterior(img: Image.Image, words: str, sky: tuple[RGB, RGB, RGB, RGB], rng: random.Random, night: bool) -> int:
@@ -177,9 +186,14 @@ def rain(img: Image.Image, rng: random.Random, strength: float = 1.0) -> None:
     img.paste(Image.new("RGB", img.size, (200, 215, 235)), (0, 0), layer)
 
 
-def vignette(img: Image.Image, strength: float = 0.35) -> Image.Image:
-    w, h = img.size
+@lru_cache(maxsize=8)
+def _vignette_mask(w: int, h: int, strength: float) -> Image.Image:
     y, x = np.ogrid[-1 : 1 : complex(0, h), -1 : 1 : complex(0, w)]
     mask = 1.0 - strength * np.clip((x * x + y * y) / 2.0, 0, 1) ** 1.3
-    arr = np.asarray(img, np.float32) * mask[..., None].astype(np.float32)
-    return Image.fromarray(arr.round().astype(np.uint8))
+    level = Image.fromarray((mask * 255).round().astype(np.uint8))
+    return Image.merge("RGB", (level, level, level))
+
+
+def vignette(img: Image.Image, strength: float = 0.35) -> Image.Image:
+    """Darken the corners (a cached mask, multiplied in C)."""
+    return ImageChops.multiply(img, _vignette_mask(img.width, img.height, strength))
