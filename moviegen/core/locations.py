@@ -59,3 +59,7 @@ def index_db(path: Path) -> Path:
 
 def checkpoints_db(path: Path) -> Path:
     return state_dir(path) / "checkpoints.sqlite"
+
+
+def render_lock(path: Path) -> Path:
+    return state_dir(path) / "render.lock"

@@ -69,9 +69,7 @@ class Project:
             ) from None
 
     def screenplay(self) -> Screenplay:
-        return parse(
-            locations.screenplay_file(self.path).read_bytes() if self.has_screenplay() else self.screenplay_text()
-        )
+        return parse(self.screenplay_text())
 
     def write_screenplay(self, text: str, *, expect_digest: str | None = None) -> str:
         parse(text)  # never store a screenplay we cannot read back

@@ -239,3 +239,19 @@ def test_narration_reads_the_action_but_is_not_subtitled(tmp_path):
     assert all(ln["text"] not in srt for ln in narrated)
     info = probe(report["film"])
     assert info["frames"] == report["frames"] and abs(info["vdur"] - info["adur"]) <= 1 / 24
+
+
+def test_a_second_render_of_the_same_project_is_refused_while_one_runs(tmp_path, sample_source):
+    import_and_plan(tmp_path, sample_source, "busy")
+    first = start_render(tmp_path, "busy", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    db = tmp_path / "projects/busy/.moviegen/index.sqlite"
+    deadline = time.time() + 120
+    while _segments_done(db) < 1 and time.time() < deadline:
+        time.sleep(0.05)
+    second = cli(tmp_path, "render", "busy", "--resolution", RES, check=False)
+    assert second.returncode == 1 and "already running" in second.stderr and "Traceback" not in second.stderr
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    report = json.loads(out)
+    assert probe(report["film"])["frames"] == report["frames"]
+    assert not list((tmp_path / "projects/busy/assets").glob(".part-*"))

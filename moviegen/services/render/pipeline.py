@@ -24,6 +24,7 @@ from moviegen.core.brain import Brain
 from moviegen.core.errors import RenderError
 from moviegen.core.events import Event, EventSink, ignore
 from moviegen.core.index import ProjectIndex
+from moviegen.core.lock import exclusive
 from moviegen.core.models import FilmFormat, Stage
 from moviegen.core.project import Project
 from moviegen.core.scenes import scenes_of
@@ -405,11 +406,31 @@ def render(
     With ``story_brain`` the graph starts earlier: develop (when there is no
     screenplay yet) and plan run as its first nodes, so ``make`` is one graph.
     """
-    from langgraph.checkpoint.sqlite import SqliteSaver
 
     options = options or RenderOptions(fmt=project.info.format)
     if story_brain is None and not locations.shots_file(project.path).exists():
         raise RenderError(f"{project.slug} has no shot list yet", f"run 'moviegen plan {project.slug}' first")
+    with exclusive(locations.render_lock(project.path), f"a render of {project.slug}"):
+        _sweep_partial_assets(project)
+        return _render_locked(project, runner, providers, options, emit, story_brain)
+
+
+def _sweep_partial_assets(project: Project) -> None:
+    """Remove half-written files a killed worker left behind (safe: we hold the render lock)."""
+    for part in locations.assets_dir(project.path).glob(".part-*"):
+        part.unlink(missing_ok=True)
+
+
+def _render_locked(
+    project: Project,
+    runner: StepRunner,
+    providers: dict[str, str],
+    options: RenderOptions,
+    emit: EventSink,
+    story_brain: Brain | None,
+) -> dict[str, Any]:
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
     index = ProjectIndex(project.path)
     run = _Run(
         project=project,
