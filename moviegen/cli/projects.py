@@ -116,7 +116,8 @@ def status(
     out.print(
         f"  story:     {summary['scenes']} scenes, {summary['dialogue_lines']} dialogue lines, cast: {', '.join(summary['cast']) or '—'}"
     )
-    out.print(f"  shots:     {summary['shots']} planned, {summary['planned_seconds']} s")
+    shots_line = f"{summary['shots']} planned, {summary['planned_seconds']} s"
+    out.print(f"  shots:     {summary['shots_problem'] or shots_line}", markup=False)
     out.print(f"  renders:   {', '.join(summary['renders']) or '—'}")
     out.print(
         f"  brain:     {summary['brain']['mode']} ({', '.join(f'{k}: {v}' for k, v in summary['brain']['providers'].items())})"
@@ -130,10 +131,13 @@ def _summary(project) -> dict:
     from moviegen.core.scenes import scenes_of
 
     scenes = scenes_of(project.screenplay()) if project.has_screenplay() else []
+    shots_problem = None
     try:
         shots = shotlist.load(locations.shots_file(project.path))
-    except ShotListError:
+    except ShotListError as exc:
         shots = []
+        if locations.shots_file(project.path).exists():
+            shots_problem = exc.message
     renders = sorted(p.name for p in locations.renders_dir(project.path).glob("*.mp4"))
     return {
         "slug": project.slug,
@@ -145,6 +149,7 @@ def _summary(project) -> dict:
         "dialogue_lines": sum(len(s.dialogue) for s in scenes),
         "cast": [c.name for c in project.cast()],
         "shots": len(shots),
+        "shots_problem": shots_problem,
         "planned_seconds": round(sum(s.duration for s in shots), 2),
         "renders": renders,
         "format": project.info.format.model_dump(),

@@ -141,6 +141,8 @@ def test_broken_shot_list_names_the_shot():
     shots = Path("projects/lantern-road/shots.toml")
     shots.write_text(shots.read_text().replace('framing = "wide"', 'framing = "ultra"', 1))
     _one_error(moviegen("render", "lantern-road"), 1, "shots.toml", "framing")
+    status = json.loads(moviegen("status", "lantern-road", "--json", check=True).stdout)
+    assert "framing" in status["shots_problem"]
 
 
 def test_debug_shows_the_traceback():
