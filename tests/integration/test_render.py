@@ -255,3 +255,17 @@ def test_a_second_render_of_the_same_project_is_refused_while_one_runs(tmp_path,
     report = json.loads(out)
     assert probe(report["film"])["frames"] == report["frames"]
     assert not list((tmp_path / "projects/busy/assets").glob(".part-*"))
+
+
+def test_switching_render_options_back_gives_the_right_film(copy_of_rendered):
+    root, plain = copy_of_rendered
+    burned = render_json(root, "lantern-road", "--burn-subtitles")
+    again = render_json(root, "lantern-road")
+    assert again["film"] == burned["film"] and Path(plain["film"]).name == Path(again["film"]).name  # one name
+    assert again["computed"].get("film")  # remuxed: the file on disk held the burned-in version
+    assert "segment" not in again["computed"]  # the plain segments were still cached
+    from moviegen.core.atomic import file_digest
+
+    with sqlite3.connect(root / "projects/lantern-road/.moviegen/index.sqlite") as db:
+        metas = [json.loads(m) for (m,) in db.execute("SELECT meta FROM steps WHERE kind='film'")]
+    assert file_digest(Path(again["film"])) in {m.get("sha") for m in metas}

@@ -131,6 +131,10 @@ def build_graph(run: _Run):
     seed = project.info.seed
     root = str(project.path)
 
+    def voice_step(line) -> str:
+        """The index key of a line's voice: what is said, by which voice, through which provider."""
+        return content_key(line.voice_key, run.providers["speech"], RENDER_VERSION)
+
     def prepare(state: RenderState) -> RenderState:
         screenplay = project.screenplay()
         scenes = scenes_of(screenplay)
@@ -154,7 +158,7 @@ def build_graph(run: _Run):
             for line in cut.lines:
                 role = roles[line.character]
                 req = {"text": line.text, "voice": role.voice, "pitch": role.pitch, "rate": role.rate, "seed": seed}
-                key = content_key(line.voice_key, run.providers["speech"], RENDER_VERSION)
+                key = voice_step(line)
                 items.append(("voice", key, f"{cut.shot.id}:{line.beat}", {"project": root, "request": req}))
         results = run.execute("voices", items)
         return {"voices": {item[1]: results[item[1]] for item in items}}
@@ -162,11 +166,7 @@ def build_graph(run: _Run):
     def layout(state: RenderState) -> RenderState:
         tl = Timeline.model_validate(state["timeline"]["draft"])
         speech = {
-            line.voice_key: state["voices"][content_key(line.voice_key, run.providers["speech"], RENDER_VERSION)][
-                "duration"
-            ]
-            for cut in tl.shots
-            for line in cut.lines
+            line.voice_key: state["voices"][voice_step(line)]["duration"] for cut in tl.shots for line in cut.lines
         }
         tl = finalize(tl, speech, scenes_of(project.screenplay()))
         for note in tl.lengthened:
@@ -247,11 +247,7 @@ def build_graph(run: _Run):
             }
             key = content_key("segment", frame["sha"], params, RENDER_VERSION)
             items.append(("segment", key, cut.shot.id, {"project": root, "frame": frame["asset"], "params": params}))
-        voice_assets = {
-            line.voice_key: state["voices"][content_key(line.voice_key, run.providers["speech"], RENDER_VERSION)]
-            for cut in tl.shots
-            for line in cut.lines
-        }
+        voice_assets = {line.voice_key: state["voices"][voice_step(line)] for cut in tl.shots for line in cut.lines}
         mix_key = content_key(
             "mix",
             [(k, v["sha"]) for k, v in sorted(voice_assets.items())],
@@ -284,14 +280,16 @@ def build_graph(run: _Run):
             "film", [state["segments"][c.shot.id]["sha"] for c in tl.shots], state["mix"]["sha"], str(out)
         )
         previous = run.index.lookup(key)
-        if previous is None or not out.exists():
+        # the same file name serves several renders (say, with and without burned subtitles): reuse it only
+        # if what is on disk is the film this key made
+        if previous is None or previous.get("sha") != atomic.file_digest(out):
             mux_film(
                 [(project.path / state["segments"][c.shot.id]["asset"], c.frames) for c in tl.shots],
                 project.path / state["mix"]["track"],
                 tl.fmt.fps,
                 out,
             )
-            run.index.record(key, "film", str(out.relative_to(project.path)), {})
+            run.index.record(key, "film", str(out.relative_to(project.path)), {"sha": atomic.file_digest(out)})
             run.computed.setdefault("film", []).append(stem)
         else:
             run.cached["film"] = run.cached.get("film", 0) + 1
@@ -327,9 +325,7 @@ def build_graph(run: _Run):
                     "lines": [
                         {
                             **ln.model_dump(include={"character", "text", "start", "duration", "beat"}),
-                            "voice": state["voices"][
-                                content_key(ln.voice_key, run.providers["speech"], RENDER_VERSION)
-                            ]["asset"],
+                            "voice": state["voices"][voice_step(ln)]["asset"],
                         }
                         for ln in c.lines
                     ],
