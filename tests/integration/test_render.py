@@ -130,6 +130,13 @@ def test_editing_one_line_redoes_only_that_shot(copy_of_rendered):
     assert elapsed < 60
 
 
+def wait_for_segments(db: Path, count: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Block until a background render has finished ``count`` shot segments (or stopped)."""
+    deadline = time.time() + timeout
+    while _segments_done(db) < count and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+
+
 def _segments_done(db: Path) -> int:
     try:
         with sqlite3.connect(db, timeout=1) as conn:
@@ -144,9 +151,7 @@ def test_killed_render_resumes_without_redoing_finished_shots(tmp_path, sample_s
         tmp_path, "resume", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     db = tmp_path / "projects/resume/.moviegen/index.sqlite"
-    deadline = time.time() + 120
-    while _segments_done(db) < 3 and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
+    wait_for_segments(db, 3, proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before = _segments_done(db)
@@ -173,9 +178,7 @@ def test_a_killed_worker_is_replaced_and_the_render_completes(tmp_path, sample_s
     import_and_plan(tmp_path, sample_source, "workers")
     proc = start_render(tmp_path, "workers", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     db = tmp_path / "projects/workers/.moviegen/index.sqlite"
-    deadline = time.time() + 120
-    while _segments_done(db) < 2 and time.time() < deadline:
-        time.sleep(0.05)
+    wait_for_segments(db, 2, proc)
     workers = [
         p
         for p in _descendants(proc.pid)
@@ -245,16 +248,14 @@ def test_a_second_render_of_the_same_project_is_refused_while_one_runs(tmp_path,
     import_and_plan(tmp_path, sample_source, "busy")
     first = start_render(tmp_path, "busy", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     db = tmp_path / "projects/busy/.moviegen/index.sqlite"
-    deadline = time.time() + 120
-    while _segments_done(db) < 1 and time.time() < deadline:
-        time.sleep(0.05)
+    wait_for_segments(db, 1, first)
     second = cli(tmp_path, "render", "busy", "--resolution", RES, check=False)
     assert second.returncode == 1 and "already running" in second.stderr and "Traceback" not in second.stderr
     out, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
     report = json.loads(out)
     assert probe(report["film"])["frames"] == report["frames"]
-    assert not list((tmp_path / "projects/busy/assets").glob(".part-*"))
+    assert not list((tmp_path / "projects/busy/assets").glob(".*.tmp"))
 
 
 def test_switching_render_options_back_gives_the_right_film(copy_of_rendered):

@@ -413,7 +413,7 @@ def render(
 
 def _sweep_partial_assets(project: Project) -> None:
     """Remove half-written files a killed worker left behind (safe: we hold the render lock)."""
-    for part in locations.assets_dir(project.path).glob(".part-*"):
+    for part in locations.assets_dir(project.path).glob(".*.tmp"):  # core.atomic's temp files
         part.unlink(missing_ok=True)
 
 

@@ -5,14 +5,12 @@ and returns what the coordinator records. Steps never touch the index."""
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from moviegen.core import locations
+from moviegen.core import atomic
 from moviegen.core.brain import Brain, ImageRequest, MusicRequest, SpeechRequest
 from moviegen.services.render import audio_io
 
@@ -29,19 +27,8 @@ def write_asset(project: Path, data: bytes, ext: str) -> tuple[str, str]:
     sha = hashlib.sha256(data).hexdigest()
     rel = f"assets/{sha}.{ext}"
     target = project / rel
-    if not target.exists():
-        folder = locations.assets_dir(project)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".part-", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    if not target.exists():  # content-addressed: an existing file already holds these bytes
+        atomic.write_bytes(target, data)
     return rel, sha
 
 
