@@ -179,28 +179,20 @@ def demo(
 def _make(
     premise, title, slug, seed, resolution, fps, aspect, burn, workers, quiet, *, reuse: bool = False, narration=False
 ) -> dict:
-    from moviegen.core.models import ProjectInfo
     from moviegen.core.settings import get_settings
-    from moviegen.core.slug import slugify, validate_slug
-    from moviegen.services.story import validate_premise
+    from moviegen.services.story import start_project
 
-    store = context.store()
-    clean = validate_premise(premise)
-    name = title or " ".join(clean.split()[:6])
-    slug = validate_slug(slug) if slug else slugify(name)
-    if reuse and store.exists(slug):
-        project = store.open(slug)
-    else:
-        project = store.create(
-            ProjectInfo(
-                slug=slug,
-                title=name,
-                premise=clean,
-                format=get_settings().default_format(),
-                seed=get_settings().seed if seed is None else seed,
-                narration=narration,
-            )
-        )
+    settings = get_settings()
+    project = start_project(
+        context.store(),
+        premise,
+        fmt=settings.default_format(),
+        seed=settings.seed if seed is None else seed,
+        title=title,
+        slug=slug,
+        narration=narration,
+        reuse=reuse,
+    )
     return render_project(
         project,
         resolution=resolution,

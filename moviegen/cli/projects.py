@@ -24,22 +24,19 @@ def new(
     json_out: bool = typer.Option(False, "--json", help="Print the project as JSON."),
 ) -> None:
     """Create a project folder from a premise."""
-    from moviegen.core.models import ProjectInfo
     from moviegen.core.settings import get_settings
-    from moviegen.core.slug import slugify, validate_slug
-    from moviegen.services.story import validate_premise
+    from moviegen.services.story import start_project
 
-    clean = validate_premise(premise)
-    name = title or " ".join(clean.split()[:6])
-    info = ProjectInfo(
-        slug=validate_slug(slug) if slug else slugify(name),
-        title=name,
-        premise=clean,
-        seed=get_settings().seed if seed is None else seed,
-        format=get_settings().default_format(),
+    settings = get_settings()
+    project = start_project(
+        context.store(),
+        premise,
+        fmt=settings.default_format(),
+        seed=settings.seed if seed is None else seed,
+        title=title,
+        slug=slug,
         narration=narration,
     )
-    project = context.store().create(info)
     if json_out:
         emit_json({"slug": project.slug, "path": str(project.path), **project.info.model_dump(mode="json")})
         return

@@ -7,9 +7,10 @@ from pydantic import ValidationError
 from moviegen.core.brain import Brain, TextRequest
 from moviegen.core.errors import ProjectStateError, ProviderError, UsageError
 from moviegen.core.fountain import parse
-from moviegen.core.models import Stage, Story
-from moviegen.core.project import MAX_PREMISE, Project
+from moviegen.core.models import FilmFormat, ProjectInfo, Stage, Story
+from moviegen.core.project import MAX_PREMISE, Project, ProjectStore
 from moviegen.core.scenes import scenes_of
+from moviegen.core.slug import slugify, validate_slug
 
 PROMPT = """You are a screenwriter. Develop a short film from this premise.
 Premise: {premise}
@@ -30,6 +31,27 @@ def validate_premise(premise: str) -> str:
             'write a sentence: who wants what, and what stands in the way, e.g. "A courier races a flood to relight a beacon"',
         )
     return premise
+
+
+def start_project(
+    store: ProjectStore,
+    premise: str,
+    *,
+    fmt: FilmFormat,
+    seed: int,
+    title: str | None = None,
+    slug: str | None = None,
+    narration: bool = False,
+    reuse: bool = False,
+) -> Project:
+    """A new project folder for a premise (or, with ``reuse``, the existing one of that name)."""
+    clean = validate_premise(premise)
+    name = title or " ".join(clean.split()[:6])
+    slug = validate_slug(slug) if slug else slugify(name)
+    if reuse and store.exists(slug):
+        return store.open(slug)
+    info = ProjectInfo(slug=slug, title=name, premise=clean, seed=seed, format=fmt, narration=narration)
+    return store.create(info)
 
 
 def develop(project: Project, brain: Brain, *, force: bool = False) -> Story:
