@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from moviegen.core.brain import Brain
-    from moviegen.core.project import ProjectStore
+    from moviegen.core.project import Project, ProjectStore
 
 
 class State:
@@ -19,6 +19,16 @@ def store() -> ProjectStore:
     from moviegen.core.settings import get_settings
 
     return ProjectStore(get_settings().projects_dir)
+
+
+def start_project(premise: str, *, seed: int | None, reuse: bool = False, **options) -> Project:
+    """A project for a premise, with the user's settings for what the command line left open."""
+    from moviegen.core.settings import get_settings
+    from moviegen.services.story import start_project as start
+
+    settings = get_settings()
+    seed = settings.seed if seed is None else seed
+    return start(store(), premise, fmt=settings.default_format(), seed=seed, reuse=reuse, **options)
 
 
 @lru_cache(maxsize=1)

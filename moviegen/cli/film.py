@@ -179,20 +179,7 @@ def demo(
 def _make(
     premise, title, slug, seed, resolution, fps, aspect, burn, workers, quiet, *, reuse: bool = False, narration=False
 ) -> dict:
-    from moviegen.core.settings import get_settings
-    from moviegen.services.story import start_project
-
-    settings = get_settings()
-    project = start_project(
-        context.store(),
-        premise,
-        fmt=settings.default_format(),
-        seed=settings.seed if seed is None else seed,
-        title=title,
-        slug=slug,
-        narration=narration,
-        reuse=reuse,
-    )
+    project = context.start_project(premise, seed=seed, title=title, slug=slug, narration=narration, reuse=reuse)
     return render_project(
         project,
         resolution=resolution,

@@ -24,19 +24,7 @@ def new(
     json_out: bool = typer.Option(False, "--json", help="Print the project as JSON."),
 ) -> None:
     """Create a project folder from a premise."""
-    from moviegen.core.settings import get_settings
-    from moviegen.services.story import start_project
-
-    settings = get_settings()
-    project = start_project(
-        context.store(),
-        premise,
-        fmt=settings.default_format(),
-        seed=settings.seed if seed is None else seed,
-        title=title,
-        slug=slug,
-        narration=narration,
-    )
+    project = context.start_project(premise, seed=seed, title=title, slug=slug, narration=narration)
     if json_out:
         emit_json({"slug": project.slug, "path": str(project.path), **project.info.model_dump(mode="json")})
         return
@@ -123,32 +111,6 @@ def status(
 
 
 def _summary(project) -> dict:
-    from moviegen.core import locations, shotlist
-    from moviegen.core.errors import ShotListError
-    from moviegen.core.scenes import scenes_of
+    from moviegen.services.status import project_status
 
-    scenes = scenes_of(project.screenplay()) if project.has_screenplay() else []
-    shots_problem = None
-    try:
-        shots = shotlist.load(locations.shots_file(project.path))
-    except ShotListError as exc:
-        shots = []
-        if locations.shots_file(project.path).exists():
-            shots_problem = exc.message
-    renders = sorted(p.name for p in locations.renders_dir(project.path).glob("*.mp4"))
-    return {
-        "slug": project.slug,
-        "title": project.info.title,
-        "stage": project.info.stage.value,
-        "premise": project.info.premise,
-        "path": str(project.path),
-        "scenes": len(scenes),
-        "dialogue_lines": sum(len(s.dialogue) for s in scenes),
-        "cast": [c.name for c in project.cast()],
-        "shots": len(shots),
-        "shots_problem": shots_problem,
-        "planned_seconds": round(sum(s.duration for s in shots), 2),
-        "renders": renders,
-        "format": project.info.format.model_dump(),
-        "brain": {"mode": "in-process", "providers": context.brain().providers()},
-    }
+    return project_status(project, context.brain().providers())

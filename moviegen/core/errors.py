@@ -17,9 +17,6 @@ class MoviegenError(Exception):
     def __str__(self) -> str:
         return self.message
 
-    def to_dict(self) -> dict[str, str | None]:
-        return {"code": self.code, "message": self.message, "hint": self.hint}
-
 
 class UsageError(MoviegenError):
     """The user asked for something that cannot be done as asked (bad argument)."""
@@ -76,7 +73,3 @@ class ProviderNotFoundError(ProviderError):
 
 class RenderError(MoviegenError):
     code = "render"
-
-
-class RenderCancelled(MoviegenError):
-    code = "cancelled"

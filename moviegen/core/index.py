@@ -76,8 +76,5 @@ class ProjectIndex:
             "INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?)", (key, kind, asset, json.dumps(meta), time.time())
         )
 
-    def count(self, kind: str) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM steps WHERE kind=?", (kind,)).fetchone()[0]
-
     def close(self) -> None:
         self.db.close()

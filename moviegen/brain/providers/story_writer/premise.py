@@ -260,7 +260,3 @@ def _prize(goal: str) -> str:
         return "promise"
     last = words[-1]
     return last.split("'")[0] if last not in PLACE_WORDS or len(words) == 1 else last
-
-
-def possessive(noun: str) -> str:
-    return f"{noun}'" if noun.endswith("s") else f"{noun}'s"
