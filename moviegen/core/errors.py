@@ -73,3 +73,15 @@ class ProviderNotFoundError(ProviderError):
 
 class RenderError(MoviegenError):
     code = "render"
+
+
+class NotFoundError(MoviegenError):
+    """A document, node or job the caller named does not exist."""
+
+    code = "not_found"
+
+
+class KnowledgeError(MoviegenError):
+    """The knowledge store cannot do what was asked (mixed embedders, bad vectors, bad query)."""
+
+    code = "knowledge"

@@ -1,0 +1,1 @@
+"""Text embedders: the offline static model distilled from MiniLM, and Jina over HTTP."""
