@@ -21,6 +21,8 @@ class LocalBrain:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         self._instances: dict[str, Any] = {}
+        self._stores: dict[str, Any] = {}
+        self._memory_lock: dict[str, Any] = {}
 
     def _provider(self, capability: str) -> Any:
         if capability not in self._instances:
@@ -43,3 +45,33 @@ class LocalBrain:
 
     def generate_music(self, request: MusicRequest) -> AudioResult:
         return self._provider("music").generate(request)
+
+    # ------------------------------------------------------------------ memory
+    def knowledge(self, project_id: str):
+        """The project's knowledge store, synced with its files (one per project per process)."""
+        import threading
+
+        from moviegen.brain.knowledge.open import open_store, sync_story
+        from moviegen.core.project import ProjectStore
+
+        project = ProjectStore(self.settings.projects_dir).open(project_id)
+        with self._memory_lock.setdefault(project_id, threading.Lock()):
+            store = self._stores.get(project_id)
+            if store is None:
+                store = self._stores[project_id] = open_store(project, self.settings)
+            else:
+                sync_story(store, project)
+            return store
+
+    def embed_texts(self, texts: list[str]):
+        from moviegen.brain.knowledge.open import choose_embedder
+
+        return choose_embedder(self.settings, None).embed(texts)
+
+    def store_workflow_data(self, project_id: str, workflow_id: str, data: dict) -> None:
+        self.knowledge(project_id).store_workflow_data(workflow_id, data)
+
+    def close(self) -> None:
+        for store in self._stores.values():
+            store.close()
+        self._stores.clear()

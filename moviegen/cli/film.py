@@ -96,7 +96,7 @@ def render_project(
 
     with runner, progress:
         story_brain = brain if from_premise else None
-        return render(project, runner, brain.providers(), options, emit=on_event, story_brain=story_brain)
+        return render(project, runner, brain.providers(), options, emit=on_event, story_brain=story_brain, memory=brain)
 
 
 def _print_report(report: dict) -> None:

@@ -10,6 +10,7 @@ import typer
 from moviegen import __version__
 from moviegen.cli.context import State
 from moviegen.cli.film import film_app
+from moviegen.cli.memory import memory_app
 from moviegen.cli.projects import projects_app
 from moviegen.cli.story import story_app
 
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(projects_app)
 app.add_typer(story_app)
 app.add_typer(film_app)
+app.add_typer(memory_app)
 
 
 def _version(value: bool) -> None:

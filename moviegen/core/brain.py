@@ -94,6 +94,10 @@ class Brain(Protocol):
 
     def generate_music(self, request: MusicRequest) -> AudioResult: ...
 
+    def store_workflow_data(self, project_id: str, workflow_id: str, data: dict[str, Any]) -> None:
+        """Remember a finished workflow run (inputs, choices, timings, outcome) in the project's memory."""
+        ...
+
     def providers(self) -> dict[str, str]:
         """Capability -> the provider that will serve it (for status displays)."""
         ...

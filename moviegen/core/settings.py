@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +24,22 @@ class ProviderChoice(BaseModel):
     image: list[str] = Field(default_factory=lambda: ["storyboard-painter"])
     speech: list[str] = Field(default_factory=lambda: ["espeak-ng"])
     music: list[str] = Field(default_factory=lambda: ["score-synth"])
+    # 'auto': a project keeps the embedder its vectors were made with; new ones use Jina when
+    # JINA_API_KEY is set, else the offline static model
+    embedding: list[str] = Field(default_factory=lambda: ["auto"])
+
+
+class JinaSettings(BaseModel):
+    model: str = "jina-embeddings-v4"
+    dim: int = 1024  # Matryoshka truncation: 128..2048
+    url: str = "https://api.jina.ai/v1/embeddings"
+    timeout: float = 30.0
+
+
+class KnowledgeSettings(BaseModel):
+    backend: str = "auto"  # auto (neo4j when NEO4J_URI is set) | sqlite | neo4j
+    ann_threshold: int = 20_000  # vectors per project before the HNSW index takes over
+    neo4j_database: str | None = None
 
 
 class RenderDefaults(BaseModel):
@@ -40,6 +56,7 @@ class Settings(BaseSettings):
         env_prefix="MOVIEGEN_",
         env_nested_delimiter="__",
         extra="ignore",
+        populate_by_name=True,
     )
 
     home: Path = Field(default_factory=locations.home_dir)
@@ -48,6 +65,13 @@ class Settings(BaseSettings):
     providers: ProviderChoice = Field(default_factory=ProviderChoice)
     render: RenderDefaults = Field(default_factory=RenderDefaults)
     debug: bool = False  # MOVIEGEN_DEBUG=1: full tracebacks, like --debug
+    jina: JinaSettings = Field(default_factory=JinaSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    # provider secrets: conventional names, read from the environment only, never printed
+    jina_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("JINA_API_KEY"))
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI"))
+    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME"))
+    neo4j_password: SecretStr | None = Field(default=None, validation_alias=AliasChoices("NEO4J_PASSWORD"))
 
     def default_format(self) -> FilmFormat:
         """The format new projects start with."""

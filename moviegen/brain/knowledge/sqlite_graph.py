@@ -6,8 +6,8 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from moviegen.brain.knowledge.models import Edge, GraphQuery, GraphRow, Neighbor, Node, NodeMatch, Path
 from moviegen.core.errors import NotFoundError
+from moviegen.core.knowledge import Edge, GraphQuery, GraphRow, Neighbor, Node, NodeMatch, Path
 
 _NODE_COLS = "id, key, kind, name, props"
 
@@ -66,13 +66,19 @@ class SqliteGraph:
     def node_id(self, key: str) -> int:
         row = self.db.execute("SELECT id FROM nodes WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no node '{key}' in this project", "list nodes with query_graph, or create it first")
+            raise NotFoundError(
+                f"no node '{key}' in this project",
+                "see the nodes with 'moviegen graph PROJECT' (or query_graph), or create it first",
+            )
         return row[0]
 
     def get_node(self, key: str) -> Node:
         row = self.db.execute(f"SELECT {_NODE_COLS} FROM nodes WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no node '{key}' in this project", "list nodes with query_graph, or create it first")
+            raise NotFoundError(
+                f"no node '{key}' in this project",
+                "see the nodes with 'moviegen graph PROJECT' (or query_graph), or create it first",
+            )
         return _node(row)
 
     def nodes_named(self, names: list[str]) -> list[int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import time
 
-
 M001_DOCUMENTS = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE documents (

@@ -21,7 +21,11 @@ import numpy as np
 
 from moviegen.brain.embedding.base import Embedder
 from moviegen.brain.knowledge import fusion
-from moviegen.brain.knowledge.models import (
+from moviegen.brain.knowledge.sqlite_graph import SqliteGraph
+from moviegen.brain.knowledge.sqlite_schema import migrate
+from moviegen.brain.knowledge.vectors import ANN_THRESHOLD, VectorIndex, check_vector
+from moviegen.core.errors import KnowledgeError, NotFoundError
+from moviegen.core.knowledge import (
     Document,
     DocumentIn,
     Edge,
@@ -29,15 +33,13 @@ from moviegen.brain.knowledge.models import (
     GraphRow,
     Neighbor,
     Node,
-    Path as GraphPath,
     SearchFilter,
     SearchHit,
     StoreInfo,
 )
-from moviegen.brain.knowledge.sqlite_graph import SqliteGraph
-from moviegen.brain.knowledge.sqlite_schema import migrate
-from moviegen.brain.knowledge.vectors import ANN_THRESHOLD, VectorIndex, check_vector
-from moviegen.core.errors import KnowledgeError, NotFoundError
+from moviegen.core.knowledge import (
+    Path as GraphPath,
+)
 
 LEG_DEPTH = 50  # how many results each ranked list contributes to fusion
 SNIPPET_CHARS = 1000
@@ -147,7 +149,11 @@ class SqliteKnowledge:
             if self._meta("dim") is None:
                 db.executemany(
                     "INSERT INTO meta VALUES (?, ?)",
-                    [("embedder", self.embedder.name), ("dim", str(vectors.shape[1])), ("generation", uuid.uuid4().hex)],
+                    [
+                        ("embedder", self.embedder.name),
+                        ("dim", str(vectors.shape[1])),
+                        ("generation", uuid.uuid4().hex),
+                    ],
                 )
                 self._generation = self._meta("generation")
                 self.vectors = VectorIndex(vectors.shape[1], self._ann_path(), self._ann_threshold)
@@ -162,7 +168,17 @@ class SqliteKnowledge:
             db.executemany(
                 "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (first + i, ids[i], d.kind, d.title, d.text, json.dumps(d.metadata), d.node, vectors[i].tobytes(), now)
+                    (
+                        first + i,
+                        ids[i],
+                        d.kind,
+                        d.title,
+                        d.text,
+                        json.dumps(d.metadata),
+                        d.node,
+                        vectors[i].tobytes(),
+                        now,
+                    )
                     for i, d in enumerate(docs)
                 ],
             )
@@ -213,7 +229,7 @@ class SqliteKnowledge:
             allowed = self._allowed(where)
             lists: dict[str, list[int]] = {}
             if mode in ("hybrid", "vector") and self.vectors is not None:
-                qv = self.embedder.embed([query])[0]
+                qv = self.embedder.embed_queries([query])[0]
                 hits = self.vectors.search(qv, LEG_DEPTH if mode == "hybrid" else k, where.kinds, allowed)
                 lists["vector"] = [r for r, _ in hits]
             if mode in ("hybrid", "text"):
@@ -244,7 +260,9 @@ class SqliteKnowledge:
         if not where.metadata:
             return None
         sql, params = _filter_sql(where)
-        return np.fromiter((r[0] for r in self.db.execute(f"SELECT rowid FROM documents d WHERE {sql}", params)), np.int64)
+        return np.fromiter(
+            (r[0] for r in self.db.execute(f"SELECT rowid FROM documents d WHERE {sql}", params)), np.int64
+        )
 
     def _bm25(self, query: str, k: int, where: SearchFilter) -> list[int]:
         terms = fusion.query_terms(query)
@@ -299,8 +317,14 @@ class SqliteKnowledge:
                 continue
             hits.append(
                 SearchHit(
-                    id=row[1], kind=row[2], title=row[3], text=row[4], metadata=json.loads(row[5]), node=row[6],
-                    score=float(score), ranks=ranks,
+                    id=row[1],
+                    kind=row[2],
+                    title=row[3],
+                    text=row[4],
+                    metadata=json.loads(row[5]),
+                    node=row[6],
+                    score=float(score),
+                    ranks=ranks,
                 )  # fmt: skip
             )
         return hits
@@ -335,7 +359,13 @@ class SqliteKnowledge:
         with self._lock:
             return self.graph.query(query)
 
-    def replace_derived(self, source: str, nodes: list[Node], edges: list[Edge], docs: list[DocumentIn]) -> None:
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            return self._meta(f"user:{key}")
+
+    def replace_derived(
+        self, source: str, nodes: list[Node], edges: list[Edge], docs: list[DocumentIn], digest: str = ""
+    ) -> None:
         """Swap everything previously derived from ``source`` (e.g. the screenplay) for a new extraction,
         in one transaction: readers see the old graph or the new one, never half of each."""
         with self._lock:
@@ -346,7 +376,10 @@ class SqliteKnowledge:
                 self.graph.upsert_nodes(nodes, source)
                 self.graph.add_edges(edges, source)
                 gone = [
-                    r[0] for r in db.execute("SELECT rowid FROM documents WHERE json_extract(metadata, '$.source') = ?", (source,))
+                    r[0]
+                    for r in db.execute(
+                        "SELECT rowid FROM documents WHERE json_extract(metadata, '$.source') = ?", (source,)
+                    )
                 ]
                 if gone:
                     db.execute(f"DELETE FROM documents WHERE rowid IN ({','.join('?' * len(gone))})", gone)
@@ -357,6 +390,7 @@ class SqliteKnowledge:
                     for d in docs:
                         d.metadata["source"] = source
                     self._insert(docs, vectors)
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"user:{source}_digest", digest))
 
     # ------------------------------------------------------------------ workflows
     def store_workflow_data(self, workflow_id: str, data: dict) -> None:
@@ -402,7 +436,11 @@ class SqliteKnowledge:
                 db.execute("DELETE FROM meta WHERE key IN ('embedder', 'dim', 'generation')")
                 db.executemany(
                     "INSERT INTO meta VALUES (?, ?)",
-                    [("embedder", self.embedder.name), ("dim", str(self.embedder.dim)), ("generation", uuid.uuid4().hex)],
+                    [
+                        ("embedder", self.embedder.name),
+                        ("dim", str(self.embedder.dim)),
+                        ("generation", uuid.uuid4().hex),
+                    ],
                 )
             if self.vectors:
                 self.vectors.drop_persisted()

@@ -396,19 +396,34 @@ def render(
     emit: EventSink = ignore,
     *,
     story_brain: Brain | None = None,
+    memory: Brain | None = None,
 ) -> dict[str, Any]:
     """Render the project's film; returns the render report.
 
     With ``story_brain`` the graph starts earlier: develop (when there is no
     screenplay yet) and plan run as its first nodes, so ``make`` is one graph.
+    With ``memory`` the run, finished or failed, is recorded as workflow data.
     """
 
     options = options or RenderOptions(fmt=project.info.format)
     if story_brain is None and not locations.shots_file(project.path).exists():
         raise RenderError(f"{project.slug} has no shot list yet", f"run 'moviegen plan {project.slug}' first")
-    with exclusive(locations.render_lock(project.path), f"a render of {project.slug}"):
-        _sweep_partial_assets(project)
-        return _render_locked(project, runner, providers, options, emit, story_brain)
+    from moviegen.services.workflows import remember, run_record
+
+    started = time.time()
+    flow = "make" if story_brain is not None else "render"
+    choices = {"format": options.fmt.model_dump(), "burn_subtitles": options.burn_subtitles, "preset": options.preset}
+    try:
+        with exclusive(locations.render_lock(project.path), f"a render of {project.slug}"):
+            _sweep_partial_assets(project)
+            report = _render_locked(project, runner, providers, options, emit, story_brain)
+    except Exception as exc:
+        if memory is not None:
+            remember(memory, project, *run_record(project, flow, choices, started, error=exc), emit)
+        raise
+    if memory is not None:
+        remember(memory, project, *run_record(project, flow, choices, started, report=report), emit)
+    return report
 
 
 def _sweep_partial_assets(project: Project) -> None:

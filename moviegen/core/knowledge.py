@@ -1,4 +1,5 @@
-"""The knowledge store's vocabulary, shared by both backends and the MCP tools."""
+"""The knowledge vocabulary (documents, nodes, edges, graph queries), shared by the brain's stores, the
+services that extract the story graph, and the MCP tools."""
 
 from __future__ import annotations
 
