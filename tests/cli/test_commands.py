@@ -23,7 +23,20 @@ def _one_error(proc, code: int, *needles: str) -> None:
 
 def test_help_version_and_every_command_help():
     top = moviegen("--help", check=True).stdout
-    commands = ["new", "import", "list", "status", "develop", "plan", "render", "make", "demo"]
+    commands = [
+        "new",
+        "import",
+        "list",
+        "status",
+        "develop",
+        "plan",
+        "render",
+        "make",
+        "demo",
+        "search",
+        "graph",
+        "reindex",
+    ]
     for name in commands:
         assert name in top
         assert "Usage" in moviegen(name, "--help", check=True).stdout

@@ -37,12 +37,13 @@ def _is_cjk(cp: int) -> bool:
 
 
 _ASCII_WORDS = re.compile(r"[a-z0-9]+|[!-/:-@\[-`{-~]")
+_ASCII_CONTROL = {c: None for c in [*range(0, 9), 11, 12, *range(14, 32), 127]}  # BERT drops them, joining neighbours
 
 
 def basic_words(text: str) -> list[str]:
     """Lowercased, accent-stripped words and single punctuation marks."""
     if text.isascii():  # the common case, same result by a regex (control characters simply do not match)
-        return _ASCII_WORDS.findall(text.lower())
+        return _ASCII_WORDS.findall(text.lower().translate(_ASCII_CONTROL))
     return unicode_words(text)
 
 
@@ -58,7 +59,7 @@ def unicode_words(text: str) -> list[str]:
         cat = unicodedata.category(ch)
         if cat == "Mn":
             continue
-        if ch.isspace() or cat in ("Zs",):
+        if ch in " \t\n\r" or cat == "Zs":
             if word:
                 out.append("".join(word))
                 word = []

@@ -21,8 +21,8 @@ from moviegen.core.errors import KnowledgeError
 
 ANN_THRESHOLD = 20_000  # rows; exact search costs ~2 ms here (benchmarks/knowledge.py)
 ANN_M = 32
-ANN_EF_CONSTRUCTION = 64
-ANN_EF_SEARCH = 96
+ANN_EF_CONSTRUCTION = 80
+ANN_EF_SEARCH = 128
 _FOLD_EVERY = 5_000  # tail rows before the background thread adds them to the index
 
 
