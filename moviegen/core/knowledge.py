@@ -14,6 +14,15 @@ Scalar = str | int | float | bool
 MAX_DOCUMENT_CHARS = 1_000_000
 _IDENT = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def check_keys(mapping: dict) -> dict:
+    """Metadata and property names become property names in the graph backends: identifiers only."""
+    for key in mapping:
+        if not _KEY.match(key):
+            raise UsageError(f"property name {key!r} is not allowed", "use letters, digits and underscores")
+    return mapping
 
 
 def check_rel_type(name: str) -> str:
@@ -56,6 +65,11 @@ class DocumentIn(BaseModel):
     def _kind(cls, v: str) -> str:
         return check_kind(v)
 
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, v: dict) -> dict:
+        return check_keys(v)
+
 
 class Document(BaseModel):
     id: str
@@ -87,6 +101,11 @@ class Node(BaseModel):
     @classmethod
     def _kind(cls, v: str) -> str:
         return check_kind(v)
+
+    @field_validator("props")
+    @classmethod
+    def _props(cls, v: dict) -> dict:
+        return check_keys(v)
 
 
 class Edge(BaseModel):

@@ -42,3 +42,13 @@ def lucene_query(terms: list[str]) -> str:
     """A Lucene query for Neo4j's full-text index: the terms, escaped, OR-ed."""
     special = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
     return " OR ".join(special.sub(r"\\\1", t) for t in terms)
+
+
+def graph_phrases(text: str) -> list[str]:
+    """Every run of 1-4 words of a query, lowercased: candidate node names ("mara", "signal tower")."""
+    words = [w.lower() for w in _NAME_WORD.findall(text)]
+    phrases = {" ".join(words[i : i + n]) for n in range(1, 5) for i in range(len(words) - n + 1)}
+    return sorted(phrases - STOPWORDS)
+
+
+_NAME_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)

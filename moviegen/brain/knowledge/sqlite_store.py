@@ -9,7 +9,6 @@ one's commits through ``PRAGMA data_version`` and loads just the new rows.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 import time
@@ -43,7 +42,6 @@ from moviegen.core.knowledge import (
 
 LEG_DEPTH = 50  # how many results each ranked list contributes to fusion
 SNIPPET_CHARS = 1000
-_WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 
 
 class SqliteKnowledge:
@@ -278,10 +276,7 @@ class SqliteKnowledge:
 
     def _graph_leg(self, query: str, k: int, where: SearchFilter, allowed: np.ndarray | None) -> list[int]:
         """Documents about the nodes the query names, then about their neighbours, nearest first."""
-        words = [w.lower() for w in _WORDS.findall(query)]
-        phrases = {" ".join(words[i : i + n]) for n in range(1, 5) for i in range(len(words) - n + 1)}
-        phrases -= fusion.STOPWORDS
-        seeds = self.graph.nodes_named(sorted(phrases))
+        seeds = self.graph.nodes_named(fusion.graph_phrases(query))
         if not seeds:
             return []
         reach = self.graph.walk(seeds, 2)

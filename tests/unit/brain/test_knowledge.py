@@ -1,9 +1,11 @@
-"""The embedded knowledge store: documents, search, graph, workflows, bad input."""
+"""The knowledge store: documents, search, graph, workflows, bad input. Every test that takes
+``store`` runs twice: on the embedded SQLite store and on the Bolt backend against a real server."""
 
 from __future__ import annotations
 
 import json
 import math
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,21 @@ from moviegen.core.knowledge import DocumentIn, Edge, GraphQuery, Node, NodeMatc
 DATA = Path(__file__).resolve().parents[3] / "benchmarks" / "data" / "story_retrieval.json"
 
 
+@pytest.fixture(params=["sqlite", "bolt"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        s = SqliteKnowledge(tmp_path / "k.sqlite", "p", static_embedder())
+    else:
+        from moviegen.brain.knowledge.neo4j_store import Neo4jKnowledge
+
+        _, driver = request.getfixturevalue("bolt_server")
+        s = Neo4jKnowledge(driver, f"p-{uuid.uuid4().hex[:8]}", static_embedder())
+    yield s
+    s.close()
+
+
 @pytest.fixture
-def store(tmp_path):
+def sqlite_store(tmp_path):
     s = SqliteKnowledge(tmp_path / "k.sqlite", "p", static_embedder())
     yield s
     s.close()
@@ -95,7 +110,10 @@ def test_bad_documents_are_refused_before_anything_is_stored(store):
         store.search("  ")
 
 
-def test_a_second_connection_sees_writes_and_deletes(tmp_path, store, corpus):
+def test_a_second_connection_sees_writes_and_deletes(tmp_path, sqlite_store):
+    store = sqlite_store
+    corpus = json.loads(DATA.read_text())["documents"]
+    store.bulk_store_documents(DocumentIn(id=k, text=v) for k, v in corpus.items())
     other = SqliteKnowledge(tmp_path / "k.sqlite", "p", static_embedder())
     try:
         other.store_document(DocumentIn(id="new", text="A violinist plays on the sinking ferry."))
