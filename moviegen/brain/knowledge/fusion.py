@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 RRF_K = 60
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -25,9 +26,11 @@ def rrf(lists: dict[str, list[int]], k: int = RRF_K) -> list[tuple[int, float, d
 
 
 def query_terms(text: str) -> list[str]:
-    """Content words of a query, lowercased, in order, without repeats."""
+    """Content words of a query as FTS5's unicode61 tokenizer (remove_diacritics 2) indexes them:
+    lowercased, accents removed, in order, without repeats."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(text.lower()):
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    for word in _WORD.findall(folded):
         if word not in STOPWORDS and len(word) > 1:
             seen.setdefault(word, None)
     return list(seen)

@@ -20,9 +20,9 @@ M001_DOCUMENTS = """
         CREATE INDEX documents_kind ON documents(kind);
         CREATE INDEX documents_node ON documents(node) WHERE node IS NOT NULL;
         CREATE TABLE tombstones (seq INTEGER PRIMARY KEY AUTOINCREMENT, rowid INTEGER NOT NULL);
+        -- no stemmer: words match as typed, accents aside (the vector leg covers other word forms)
         CREATE VIRTUAL TABLE documents_fts USING fts5(
-            title, text, content='documents', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2');
-        CREATE VIRTUAL TABLE documents_terms USING fts5vocab(documents_fts, row);
+            title, text, content='documents', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
         CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
             INSERT INTO documents_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
         END;

@@ -41,6 +41,7 @@ from moviegen.core.knowledge import (
 )
 
 LEG_DEPTH = 50  # how many results each ranked list contributes to fusion
+MAX_POSTINGS = 1000  # documents the keyword leg may score per query (benchmarks/knowledge.py)
 SNIPPET_CHARS = 1000
 
 
@@ -130,13 +131,13 @@ class SqliteKnowledge:
         return self.get_document(self.bulk_store_documents([doc])[0])
 
     def bulk_store_documents(self, docs: Iterable[DocumentIn]) -> list[str]:
+        """Store (or replace, by id) documents in one transaction: all of them or none."""
         docs = list(docs)
         if not docs:
             return []
         with self._lock:
             self._check_embedder()
-            vectors = self.embedder.embed([_embed_text(d) for d in docs])
-            return self._insert(docs, vectors)
+            return self._insert(docs, self.embedder.embed([_embed_text(d) for d in docs]))
 
     def _insert(self, docs: list[DocumentIn], vectors: np.ndarray) -> list[str]:
         now = time.time()
@@ -144,6 +145,19 @@ class SqliteKnowledge:
         if len(set(ids)) != len(ids):
             raise KnowledgeError("the same document id appears twice in one batch", "give each document its own id")
         with self._write() as db:
+            replaced = []
+            for at in range(0, len(ids), 10_000):
+                chunk = ids[at : at + 10_000]
+                marks = ",".join("?" * len(chunk))
+                replaced += [r[0] for r in db.execute(f"SELECT rowid FROM documents WHERE id IN ({marks})", chunk)]
+            for at in range(0, len(replaced), 10_000):
+                chunk = replaced[at : at + 10_000]
+                db.execute(f"DELETE FROM documents WHERE rowid IN ({','.join('?' * len(chunk))})", chunk)
+            if replaced:
+                self._tomb_seq = db.execute("SELECT MAX(seq) FROM tombstones").fetchone()[0]
+            first = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM documents").fetchone()[0]
+            seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()
+            first = max(first, seq[0] if seq else 0) + 1
             if self._meta("dim") is None:
                 db.executemany(
                     "INSERT INTO meta VALUES (?, ?)",
@@ -155,31 +169,11 @@ class SqliteKnowledge:
                 )
                 self._generation = self._meta("generation")
                 self.vectors = VectorIndex(vectors.shape[1], self._ann_path(), self._ann_threshold)
-            marks = ",".join("?" * len(ids))
-            replaced = [r[0] for r in db.execute(f"SELECT rowid FROM documents WHERE id IN ({marks})", ids)]
-            if replaced:
-                db.execute(f"DELETE FROM documents WHERE rowid IN ({','.join('?' * len(replaced))})", replaced)
-                self._tomb_seq = db.execute("SELECT MAX(seq) FROM tombstones").fetchone()[0]
-            first = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM documents").fetchone()[0]
-            seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()
-            first = max(first, seq[0] if seq else 0) + 1
-            db.executemany(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        first + i,
-                        ids[i],
-                        d.kind,
-                        d.title,
-                        d.text,
-                        json.dumps(d.metadata),
-                        d.node,
-                        vectors[i].tobytes(),
-                        now,
-                    )
-                    for i, d in enumerate(docs)
-                ],
-            )
+            rows = [
+                (first + i, ids[i], d.kind, d.title, d.text, json.dumps(d.metadata), d.node, vectors[i].tobytes(), now)
+                for i, d in enumerate(docs)
+            ]
+            db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         assert self.vectors is not None
         if replaced:
             self.vectors.remove(replaced)
@@ -263,14 +257,39 @@ class SqliteKnowledge:
         )
 
     def _bm25(self, query: str, k: int, where: SearchFilter) -> list[int]:
+        """Keyword leg: FTS5's BM25 over the query's words, rarest first, within a budget of postings.
+
+        Scoring costs a few microseconds per matching document, so a word found in a large share of
+        the project (like "the" in prose) would dominate the time and barely move the ranking: words
+        are taken rarest first until MAX_POSTINGS documents would be scored (the rarest is always kept
+        if it fits); the vector leg still sees every word."""
         terms = fusion.query_terms(query)
         if not terms:
             return []
+        df = {}  # document frequency, counted only up to the budget (fts5vocab would read whole doclists)
+        for term in terms:
+            (count,) = self.db.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? LIMIT ?)",
+                (fusion.fts5_query([term]), MAX_POSTINGS + 1),
+            ).fetchone()
+            if count:
+                df[term] = count
+        chosen, postings = [], 0
+        for term in sorted(df, key=df.__getitem__):
+            if postings + df[term] > MAX_POSTINGS:
+                break
+            chosen.append(term)
+            postings += df[term]
+        if not chosen:
+            return []
+        if not where.kinds and not where.metadata:
+            sql = "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rank LIMIT ?"
+            return [r[0] for r in self.db.execute(sql, (fusion.fts5_query(chosen), k))]
         sql, params = _filter_sql(where)
         rows = self.db.execute(
             f"""SELECT f.rowid FROM documents_fts f JOIN documents d ON d.rowid = f.rowid
                 WHERE documents_fts MATCH ? AND {sql} ORDER BY f.rank LIMIT ?""",
-            [fusion.fts5_query(terms), *params, k],
+            [fusion.fts5_query(chosen), *params, k],
         )
         return [r[0] for r in rows]
 
@@ -460,7 +479,7 @@ class SqliteKnowledge:
     def close(self) -> None:
         with self._lock:
             if self.vectors:
-                self.vectors.wait_for_index()
+                self.vectors.flush()
             self.db.close()
 
 

@@ -23,7 +23,8 @@ ANN_THRESHOLD = 20_000  # rows; exact search costs ~2 ms here (benchmarks/knowle
 ANN_M = 32
 ANN_EF_CONSTRUCTION = 80
 ANN_EF_SEARCH = 128
-_FOLD_EVERY = 5_000  # tail rows before the background thread adds them to the index
+_FOLD_EVERY = 5_000  # tail rows (searched exactly) before the background thread adds them to the index
+_FOLD_CHUNK = 256
 
 
 def check_vector(vector: object, dim: int) -> np.ndarray:
@@ -54,7 +55,9 @@ class VectorIndex:
         self.alive = np.zeros(1024, bool)
         self.n = 0
         self.kind_codes: dict[str, int] = {}
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the matrix and its bookkeeping
+        self._ann_lock = threading.Lock()  # the faiss index (not safe to search while adding)
+        self._persisted_rows = 0
         self._ann = None  # faiss index over self._ann_rowids
         self._ann_rowids = np.zeros(0, np.int64)
         self._builder: threading.Thread | None = None
@@ -100,50 +103,40 @@ class VectorIndex:
     # ---- search
     def search(self, query: np.ndarray, k: int, kinds: list[str] | None = None, allowed: np.ndarray | None = None):
         """Top ``k`` (rowid, score) by inner product. ``allowed`` (sorted rowids) restricts to a subset."""
-        with self._lock:
-            n = self.n
-            if n == 0:
-                return []
-            mask = self.alive[:n].copy()
+        with self._lock:  # a consistent view; rows below n never change, so the arrays are read unlocked
+            view = _View(self.n, self.matrix, self.rowids, self.alive[: self.n].copy())
             if kinds:
                 codes = [self.kind_codes[c] for c in kinds if c in self.kind_codes]
-                mask &= np.isin(self.kinds[:n], codes)
-            if allowed is not None:
-                mask &= np.isin(self.rowids[:n], allowed, assume_unique=True)
-                return self._exact(query, k, np.flatnonzero(mask))
-            if self._ann is not None and not kinds:
-                return self._ann_search(query, k, mask)
-            if mask.all():
-                return self._exact(query, k, None)
-            return self._exact(query, k, np.flatnonzero(mask))
+                view.mask &= np.isin(self.kinds[: self.n], codes)
+        if view.n == 0:
+            return []
+        if allowed is not None:
+            view.mask &= np.isin(view.rowids[: view.n], allowed, assume_unique=True)
+            return view.exact(query, k, np.flatnonzero(view.mask))
+        if self._ann is not None and not kinds:
+            return self._ann_search(query, k, view)
+        return view.exact(query, k, None if view.mask.all() else np.flatnonzero(view.mask))
 
-    def _exact(self, query: np.ndarray, k: int, positions: np.ndarray | None):
-        if positions is None:
-            scores = self.matrix[: self.n] @ query
-            rowids = self.rowids[: self.n]
-        else:
-            if len(positions) == 0:
-                return []
-            scores = self.matrix[positions] @ query
-            rowids = self.rowids[positions]
-        return _top(rowids, scores, k)
-
-    def _ann_search(self, query: np.ndarray, k: int, mask: np.ndarray):
-        covered = len(self._ann_rowids)
-        fetch = min(covered, k + 16 + int((~mask).sum() > 0) * k)
-        scores, labels = self._ann.search(query[None], fetch)
+    def _ann_search(self, query: np.ndarray, k: int, view: _View):
+        mask, n = view.mask, view.n
+        with self._ann_lock:
+            covered = self._ann_rowids
+            fetch = min(len(covered), k + 16 + int((~mask).sum() > 0) * k)
+            scores, labels = self._ann.search(query[None], fetch)
         labels = labels[0]
         ok = labels >= 0
-        ann_rowids = self._ann_rowids[labels[ok]]
+        ann_rowids = covered[labels[ok]]
         ann_scores = scores[0][ok]
-        pos = np.searchsorted(self.rowids[: self.n], ann_rowids)
-        pos = np.minimum(pos, self.n - 1)
-        live = (self.rowids[pos] == ann_rowids) & mask[pos]
+        rowids = view.rowids[:n]
+        pos = np.minimum(np.searchsorted(rowids, ann_rowids), n - 1)
+        live = (rowids[pos] == ann_rowids) & mask[pos]
         results = list(zip(ann_rowids[live].tolist(), ann_scores[live].tolist(), strict=True))
-        tail = int(np.searchsorted(self.rowids[: self.n], self._ann_rowids[-1], side="right")) if covered else 0
-        if tail < self.n:
-            positions = tail + np.flatnonzero(mask[tail:])
-            results += self._exact(query, k, positions)
+        tail = int(np.searchsorted(rowids, covered[-1], side="right")) if len(covered) else 0
+        if tail < n:  # rows stored after the index was built: exact
+            if mask[tail:].all():
+                results += _top(rowids[tail:n], view.matrix[tail:n] @ query, k)
+            else:
+                results += view.exact(query, k, tail + np.flatnonzero(mask[tail:]))
         results.sort(key=lambda r: -r[1])
         return results[:k]
 
@@ -160,36 +153,51 @@ class VectorIndex:
         if self._builder:
             self._builder.join(timeout)
 
+    def flush(self) -> None:
+        """Finish background work and save what the saved index lacks (on close)."""
+        self.wait_for_index()
+        if self._ann is not None and len(self._ann_rowids) > self._persisted_rows:
+            self._persist()
+
     def _build(self) -> None:
+        """Build, then keep folding until the tail is short (stores may arrive all along)."""
+        self._build_once()
+        while self.n - len(self._ann_rowids) >= _FOLD_EVERY:
+            self._build_once()
+
+    def _build_once(self) -> None:
         import faiss
 
         with self._lock:
             n = self.n
             start = len(self._ann_rowids)
-            index = self._ann
             rows = self.matrix[start:n].copy()
             rowids = self.rowids[start:n].copy()
-        if index is None:  # first build: off the lock (faiss releases the GIL), searches stay exact meanwhile
+        if self._ann is None:  # first build, off every lock (faiss releases the GIL); searches stay exact
             index = faiss.IndexHNSWFlat(self.dim, ANN_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = ANN_EF_CONSTRUCTION
             index.hnsw.efSearch = ANN_EF_SEARCH
             index.add(rows)
-            with self._lock:
+            with self._ann_lock:
                 self._ann, self._ann_rowids = index, rowids
-        else:  # folding the tail into the live index: small chunks under the lock, so searches wait little
-            for at in range(0, len(rows), 500):
-                with self._lock:
-                    index.add(rows[at : at + 500])
-                    self._ann_rowids = np.concatenate([self._ann_rowids, rowids[at : at + 500]])
-        self._persist()
+            self._persist()
+            return
+        # fold the tail into the live index in small chunks: stores never wait, searches wait one chunk at most
+        for at in range(0, len(rows), _FOLD_CHUNK):
+            with self._ann_lock:
+                self._ann.add(rows[at : at + _FOLD_CHUNK])
+                self._ann_rowids = np.concatenate([self._ann_rowids, rowids[at : at + _FOLD_CHUNK]])
+        if len(self._ann_rowids) >= 2 * self._persisted_rows:  # saving blocks searches: only on doubling
+            self._persist()
 
     def _persist(self) -> None:
-        if self.ann_path is None:
+        if self.ann_path is None or self._ann is None:
             return
         import faiss
 
-        with self._lock:
+        with self._ann_lock:
             index, rowids = self._ann, self._ann_rowids
+            self._persisted_rows = len(rowids)
             tmp = self.ann_path.with_suffix(".tmp")
             faiss.write_index(index, str(tmp))
             np.save(self.ann_path.with_suffix(".rowids.npy"), rowids)
@@ -213,8 +221,9 @@ class VectorIndex:
             index.hnsw.efSearch = ANN_EF_SEARCH
         except (OSError, ValueError, KeyError, RuntimeError):
             return False  # a torn or foreign file: rebuild instead
-        with self._lock:
+        with self._ann_lock:
             self._ann, self._ann_rowids = index, rowids
+            self._persisted_rows = len(rowids)
         self._maybe_build()
         return True
 
@@ -230,6 +239,20 @@ class VectorIndex:
             "indexed": int(len(self._ann_rowids)),
             "building": bool(self._builder and self._builder.is_alive()),
         }
+
+
+class _View:
+    """What one search sees: the first ``n`` rows and their live mask."""
+
+    def __init__(self, n: int, matrix: np.ndarray, rowids: np.ndarray, mask: np.ndarray) -> None:
+        self.n, self.matrix, self.rowids, self.mask = n, matrix, rowids, mask
+
+    def exact(self, query: np.ndarray, k: int, positions: np.ndarray | None):
+        if positions is None:
+            return _top(self.rowids[: self.n], self.matrix[: self.n] @ query, k)
+        if len(positions) == 0:
+            return []
+        return _top(self.rowids[positions], self.matrix[positions] @ query, k)
 
 
 def _grow(arr: np.ndarray, cap: int) -> np.ndarray:
