@@ -63,10 +63,18 @@ class LocalBrain:
                 sync_story(store, project)
             return store
 
-    def embed_texts(self, texts: list[str]):
-        from moviegen.brain.knowledge.open import choose_embedder
+    def _default_embedder(self):
+        if "embedder" not in self._instances:
+            from moviegen.brain.knowledge.open import choose_embedder
 
-        return choose_embedder(self.settings, None).embed(texts)
+            self._instances["embedder"] = choose_embedder(self.settings, None)
+        return self._instances["embedder"]
+
+    def embed_texts(self, texts: list[str]):
+        return self._default_embedder().embed(texts)
+
+    def embedder_name(self) -> str:
+        return self._default_embedder().name
 
     def store_workflow_data(self, project_id: str, workflow_id: str, data: dict) -> None:
         self.knowledge(project_id).store_workflow_data(workflow_id, data)

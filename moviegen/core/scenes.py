@@ -10,7 +10,7 @@ from moviegen.core.models import Beat, Character, Scene
 
 _T = ElementType
 _HEADING_RE = re.compile(r"^(?P<set>INT\.?/EXT\.?|INT/EXT|I/E|INT|EXT|EST)[. ]\s*(?P<rest>.*)$", re.I)
-_INTRO_RE = re.compile(r"\b([A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*) \(([^)]*)\)")
+INTRO_RE = re.compile(r"\b([A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*) \(([^)]*)\)")
 
 
 def parse_heading(heading: str) -> tuple[str, str, str]:
@@ -85,7 +85,7 @@ def cast_of(screenplay: Screenplay, scenes: list[Scene] | None = None) -> list[C
     for scene in scenes:
         for beat in scene.beats:
             if beat.kind == "action":
-                for full, desc in _INTRO_RE.findall(beat.text):
+                for full, desc in INTRO_RE.findall(beat.text):
                     intros.setdefault(full, desc)
     cast: dict[str, Character] = {}
     for scene in scenes:

@@ -85,3 +85,17 @@ def test_a_project_never_mixes_embedders_and_re_embeds_on_request(tmp_path, jina
         assert online.search("scene 3: rain on the lamp", 1, mode="vector")[0].id in {f"d{i}" for i in range(5)}
     finally:
         online.close()
+
+
+def test_auto_keeps_the_projects_embedder_and_says_what_to_do_without_its_key(tmp_path, jina):
+    from moviegen.brain.knowledge.open import choose_embedder
+    from moviegen.core.settings import Settings
+
+    assert choose_embedder(Settings(), None).name == "static-minilm-256"
+    keyed = Settings(jina_api_key=KEY, jina={"url": jina.url, "dim": 256})
+    assert choose_embedder(keyed, None).name == "jina-jina-embeddings-v4-256"
+    assert choose_embedder(keyed, "static-minilm-256").name == "static-minilm-256"
+    assert choose_embedder(keyed, "static-minilm-256", fresh=True).name.startswith("jina-")
+    with pytest.raises(KnowledgeError, match="JINA_API_KEY is not set") as info:
+        choose_embedder(Settings(), "jina-jina-embeddings-v4-256")
+    assert "reindex --re-embed" in info.value.hint

@@ -1,0 +1,191 @@
+"""The brain's ASGI app: MCP over WebSocket (/mcp/ws) and streamable HTTP (/mcp), live events
+(/events), /healthz and /metrics, with the token check at the door."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import anyio
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.shared.message import ServerMessageMetadata
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from moviegen import __version__
+from moviegen.brain.server import ws_transport
+from moviegen.brain.server.auth import TokenStore, authenticate
+from moviegen.brain.server.events import EventBus
+from moviegen.brain.server.jobs import JobManager
+from moviegen.brain.server.tools import build_server
+
+
+@dataclass
+class Metrics:
+    started: float = field(default_factory=time.time)
+    ws_connections: int = 0
+    ws_total: int = 0
+    ws_rejected: int = 0
+    messages_in: int = 0
+    http_requests: int = 0
+
+    def render(self, events: EventBus, jobs: JobManager) -> str:
+        lines = [
+            ("moviegen_brain_uptime_seconds", "gauge", time.time() - self.started),
+            ("moviegen_brain_ws_connections", "gauge", self.ws_connections),
+            ("moviegen_brain_ws_connections_total", "counter", self.ws_total),
+            ("moviegen_brain_ws_rejected_total", "counter", self.ws_rejected),
+            ("moviegen_brain_ws_messages_total", "counter", self.messages_in),
+            ("moviegen_brain_http_requests_total", "counter", self.http_requests),
+            ("moviegen_brain_event_listeners", "gauge", events.listeners),
+            ("moviegen_brain_events_published_total", "counter", events.published),
+            ("moviegen_brain_jobs_running", "gauge", len(jobs.running())),
+        ]
+        out = []
+        for name, kind, value in lines:
+            out += [f"# TYPE {name} {kind}", f"{name} {value}"]
+        return "\n".join(out) + "\n"
+
+
+def create_app(brain, *, require_token: bool = False, max_message_bytes: int = 4 << 20, workers: int = 0) -> Starlette:
+    from moviegen.core import locations
+
+    events = EventBus()
+    jobs = JobManager(brain, events, workers)
+    mcp = build_server(brain, jobs, events)
+    lowlevel = mcp._lowlevel_server  # the SDK's Server, which runs one session per connection
+    tokens = TokenStore(locations.home_dir() / "tokens.json")
+    metrics = Metrics()
+    http_sessions = StreamableHTTPSessionManager(app=lowlevel, json_response=False, stateless=False)
+
+    def door(scope_headers, client) -> object | None:
+        return authenticate(scope_headers, client.host if client else None, tokens, require_token)
+
+    async def mcp_ws(websocket: WebSocket) -> None:
+        principal = door(websocket.headers, websocket.client)
+        if principal is None:
+            metrics.ws_rejected += 1
+            await websocket.close(code=4401, reason="a valid token is required")
+            return
+        subprotocol = (
+            ws_transport.SUBPROTOCOL if ws_transport.SUBPROTOCOL in websocket.scope.get("subprotocols", []) else None
+        )
+        await websocket.accept(subprotocol=subprotocol)
+        metrics.ws_connections += 1
+        metrics.ws_total += 1
+        request = SimpleNamespace(state=SimpleNamespace(principal=principal), headers=websocket.headers)
+        try:
+            async with ws_transport.server_streams(websocket, max_message_bytes) as (read, write):
+                read = _Tagged(read, ServerMessageMetadata(request_context=request), metrics)
+                await lowlevel.run(read, write, lowlevel.create_initialization_options())
+        except anyio.get_cancelled_exc_class():
+            raise
+        except Exception:  # noqa: BLE001 - one connection's failure never takes the brain down
+            pass
+        finally:
+            metrics.ws_connections -= 1
+
+    async def mcp_http(scope: Scope, receive: Receive, send: Send) -> None:
+        metrics.http_requests += 1
+        request = Request(scope, receive)
+        principal = door(request.headers, request.client)
+        if principal is None:
+            await JSONResponse({"error": "a valid token is required"}, status_code=401)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await http_sessions.handle_request(scope, receive, send)
+
+    async def events_ws(websocket: WebSocket) -> None:
+        if door(websocket.headers, websocket.client) is None:
+            await websocket.close(code=4401, reason="a valid token is required")
+            return
+        await websocket.accept()
+        queue = events.subscribe()
+        try:
+            async with anyio.create_task_group() as tg:
+
+                async def watch_close() -> None:
+                    while (await websocket.receive())["type"] != "websocket.disconnect":
+                        pass
+                    tg.cancel_scope.cancel()
+
+                tg.start_soon(watch_close)
+                while True:
+                    await websocket.send_text(await queue.get())
+        except Exception:  # noqa: BLE001 - a listener that went away
+            pass
+        finally:
+            events.unsubscribe(queue)
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__, "jobs_running": len(jobs.running())})
+
+    async def metrics_route(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(events, jobs), media_type="text/plain; version=0.0.4")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        async with http_sessions.run():
+            yield
+        await anyio.to_thread.run_sync(jobs.shutdown)  # running renders stop at a step boundary; resumable
+        await anyio.to_thread.run_sync(brain.close)
+
+    app = Starlette(
+        routes=[
+            WebSocketRoute("/mcp/ws", mcp_ws),
+            Route("/mcp", _Asgi(mcp_http), methods=["GET", "POST", "DELETE"]),
+            Route("/mcp/", _Asgi(mcp_http), methods=["GET", "POST", "DELETE"]),
+            WebSocketRoute("/events", events_ws),
+            Route("/healthz", healthz),
+            Route("/metrics", metrics_route),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.events, app.state.jobs, app.state.mcp, app.state.metrics = events, jobs, mcp, metrics
+    return app
+
+
+class _Asgi:
+    """An ASGI callable as a route endpoint (Starlette treats plain functions as request handlers)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.fn(scope, receive, send)
+
+
+class _Tagged:
+    """The read stream, with the connection's identity attached to every request."""
+
+    def __init__(self, stream, metadata, metrics: Metrics) -> None:
+        self._stream, self._metadata, self._metrics = stream, metadata, metrics
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        item = await self._stream.__anext__()
+        self._metrics.messages_in += 1
+        if not isinstance(item, Exception) and item.metadata is None:
+            item.metadata = self._metadata
+        return item
+
+    async def receive(self):
+        return await self.__anext__()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    async def __aenter__(self):
+        await self._stream.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc):
+        return await self._stream.__aexit__(*exc)

@@ -1,0 +1,114 @@
+"""Render jobs run by the brain: a thread each, progress as events, cancel, resume by re-running."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from moviegen.brain.server.events import EventBus
+from moviegen.core.errors import MoviegenError, NotFoundError
+
+
+class JobCancelled(MoviegenError):
+    code = "cancelled"
+
+
+@dataclass
+class Job:
+    id: str
+    project: str
+    kind: str
+    status: str = "queued"  # queued, running, done, failed, cancelled
+    stages: dict[str, dict[str, int]] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "project": self.project, "kind": self.kind, "status": self.status,
+            "stages": self.stages, "result": self.result, "error": self.error,
+            "started": self.started, "finished": self.finished,
+        }  # fmt: skip
+
+
+class JobManager:
+    def __init__(self, brain, events: EventBus, workers: int = 0) -> None:
+        self.brain = brain
+        self.events = events
+        self.workers = workers
+        self.jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def start_render(self, project_id: str, options) -> Job:
+        job = Job(id=f"job-{uuid.uuid4().hex[:10]}", project=project_id, kind="render")
+        with self._lock:
+            self.jobs[job.id] = job
+        job.thread = threading.Thread(target=self._run, args=(job, options), name=job.id, daemon=True)
+        job.thread.start()
+        self.events.publish("job.queued", job=job.id, project=project_id)
+        return job
+
+    def get(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(f"no job '{job_id}'", "list jobs with job_status, or start one with render_start")
+        return job
+
+    def cancel(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        if job.status in ("queued", "running"):
+            job.cancel.set()
+        return job
+
+    def running(self) -> list[Job]:
+        return [j for j in self.jobs.values() if j.status in ("queued", "running")]
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop running jobs at their next step; finished steps are checkpointed and resume later."""
+        for job in self.running():
+            job.cancel.set()
+        for job in list(self.jobs.values()):
+            if job.thread is not None:
+                job.thread.join(timeout)
+
+    def _run(self, job: Job, options) -> None:
+        from moviegen.core.project import ProjectStore
+        from moviegen.services.render.pipeline import render
+        from moviegen.workers.pool import InlineRunner, LocalPool
+
+        job.status = "running"
+        self.events.publish("job.started", job=job.id, project=job.project)
+
+        def on_event(event) -> None:
+            if job.cancel.is_set():
+                raise JobCancelled(f"job {job.id} was cancelled", "run render_start again to resume where it stopped")
+            if event.stage:
+                job.stages[event.stage] = {"done": event.done, "total": event.total}
+            self.events.publish(
+                "job.progress", job=job.id, project=job.project, stage=event.stage, done=event.done,
+                total=event.total, event=event.kind, message=event.message,
+            )  # fmt: skip
+
+        try:
+            from moviegen.brain.local import LocalBrain
+
+            project = ProjectStore(self.brain.settings.projects_dir).open(job.project)
+            runner = InlineRunner(self.brain) if self.workers == 1 else LocalPool(LocalBrain, self.workers)
+            with runner:
+                job.result = render(project, runner, self.brain.providers(), options, emit=on_event, memory=self.brain)
+            job.status = "done"
+        except JobCancelled as exc:
+            job.status, job.error = "cancelled", exc.message
+        except MoviegenError as exc:
+            job.status, job.error = "failed", exc.message
+        except Exception as exc:  # noqa: BLE001 - a job's failure is its status, never the brain's crash
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+        job.finished = time.time()
+        self.events.publish(f"job.{job.status}", job=job.id, project=job.project, error=job.error)

@@ -1,0 +1,99 @@
+"""The brain as a service: serve, stdio, tools; tokens."""
+
+from __future__ import annotations
+
+import typer
+
+from moviegen.cli.output import emit_json, note, out
+
+brain_app = typer.Typer(help="Run the brain as an MCP server, or list its tools.", no_args_is_help=True)
+token_app = typer.Typer(help="Service tokens for workers and scripts (stored hashed).", no_args_is_help=True)
+
+DEFAULT_PORT = 8002
+
+
+@brain_app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; anything but loopback requires tokens."),
+    port: int = typer.Option(DEFAULT_PORT, "--port", min=1, max=65535, help="Port."),
+    require_token: bool = typer.Option(False, "--require-token", help="Require a token even on loopback."),
+    max_message: int = typer.Option(4 << 20, "--max-message", min=1024, help="Largest WebSocket message, bytes."),
+    workers: int = typer.Option(0, "--workers", "-w", min=0, help="Render worker processes (0 = one per core)."),
+) -> None:
+    """Serve MCP over WebSocket (/mcp/ws) and streamable HTTP (/mcp), in the foreground."""
+    from moviegen.brain.server.run import serve as run_server
+
+    run_server(host, port, require_token=require_token, max_message_bytes=max_message, workers=workers)
+
+
+@brain_app.command("stdio")
+def stdio() -> None:
+    """Serve MCP over stdin/stdout, for MCP clients that launch the server themselves."""
+    from moviegen.brain.server.run import serve_stdio
+
+    serve_stdio()
+
+
+@brain_app.command("tools")
+def tools(
+    json_out: bool = typer.Option(False, "--json", help="Print every tool with its input schema as JSON."),
+) -> None:
+    """List every tool the brain offers, with its arguments."""
+    from moviegen.brain.server.run import list_tools
+
+    listed = list_tools()
+    if json_out:
+        emit_json(listed)
+        return
+    for tool in listed:
+        args = ", ".join(
+            f"{name}{'' if name in tool['input_schema'].get('required', []) else '?'}"
+            for name in tool["input_schema"].get("properties", {})
+        )
+        first = (tool["description"] or "").strip().splitlines()[0] if tool["description"] else ""
+        out.print(f"[bold]{tool['name']}[/bold]({args})  [dim]{first}[/dim]")
+
+
+@token_app.command("create")
+def token_create(
+    name: str = typer.Argument(..., help="What the token is for, e.g. render-farm."),
+    role: str = typer.Option("service", "--role", help="service, admin, producer, director, writer or viewer."),
+    project: list[str] = typer.Option(None, "--project", "-p", help="Limit to these projects (default: all)."),
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Create a token. It is shown once; only its hash is kept."""
+    from moviegen.brain.server.auth import TokenStore
+    from moviegen.core import locations
+
+    token = TokenStore(locations.home_dir() / "tokens.json").create(name, role, project or None)
+    if json_out:
+        emit_json({"name": name, "role": role, "projects": project or ["*"], "token": token})
+        return
+    out.print(token)
+    note(f"token '{name}' ({role}) created; it is not stored anywhere readable — keep it now")
+
+
+@token_app.command("list")
+def token_list(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """Tokens by name, role and projects (never the tokens themselves)."""
+    from moviegen.brain.server.auth import TokenStore
+    from moviegen.core import locations
+
+    listed = TokenStore(locations.home_dir() / "tokens.json").list()
+    if json_out:
+        emit_json(listed)
+        return
+    for t in listed:
+        out.print(f"{t['name']}  {t['role']}  {', '.join(t['projects'])}")
+
+
+@token_app.command("revoke")
+def token_revoke(name: str = typer.Argument(..., help="The token's name.")) -> None:
+    """Revoke a token by name."""
+    from moviegen.brain.server.auth import TokenStore
+    from moviegen.core import locations
+    from moviegen.core.errors import NotFoundError
+
+    if not TokenStore(locations.home_dir() / "tokens.json").revoke(name):
+        raise NotFoundError(f"no token named '{name}'", "see 'moviegen token list'")
+    note(f"token '{name}' revoked")
