@@ -105,9 +105,8 @@ async def session(brain: Brain, transport: str = "ws", token: str | None = None)
             await s.initialize()
             yield s
     elif transport == "http":
-        from mcp.client.streamable_http import streamable_http_client
-
         import httpx2
+        from mcp.client.streamable_http import streamable_http_client
 
         async with httpx2.AsyncClient(headers=headers, timeout=60) as http:
             async with streamable_http_client(brain.url + "/mcp", http_client=http) as streams:
