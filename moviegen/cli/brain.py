@@ -97,3 +97,61 @@ def token_revoke(name: str = typer.Argument(..., help="The token's name.")) -> N
     if not TokenStore(locations.home_dir() / "tokens.json").revoke(name):
         raise NotFoundError(f"no token named '{name}'", "see 'moviegen token list'")
     note(f"token '{name}' revoked")
+
+
+daemon_app = typer.Typer()
+
+
+@daemon_app.command()
+def up(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (anything but loopback requires tokens)."),
+    port: int = typer.Option(DEFAULT_PORT, "--port", min=1, max=65535, help="Port."),
+    workers: int = typer.Option(0, "--workers", "-w", min=0, help="Render worker processes (0 = one per core)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the daemon's address as JSON."),
+) -> None:
+    """Start the brain (and its render workers) in the background."""
+    from moviegen.brain import daemon
+
+    record, started = daemon.up(host, port, workers)
+    if json_out:
+        emit_json({**record, "started_now": started})
+        return
+    if record.get("recovered_stale_pid_file") and started:
+        note("a stale pid file was left by a brain that is gone; replaced it")
+    out.print(f"brain {'started' if started else 'already running'} at {record['ws']} (pid {record['pid']})")
+    note(f"log: {daemon.log_file()}; stop with 'moviegen down'")
+
+
+@daemon_app.command()
+def down(json_out: bool = typer.Option(False, "--json", help="Print what was stopped as JSON.")) -> None:
+    """Stop the background brain; running renders stop at a step and resume on the next render."""
+    from moviegen.brain import daemon
+
+    record = daemon.down()
+    if json_out:
+        emit_json({"stopped": record})
+        return
+    out.print(f"brain stopped (pid {record['pid']})" if record else "no brain was running")
+
+
+@daemon_app.command()
+def logs(
+    lines: int = typer.Option(50, "--lines", "-n", min=1, help="How many lines from the end."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines (Ctrl-C to stop)."),
+) -> None:
+    """Show the background brain's log."""
+    import time
+
+    from moviegen.brain import daemon
+
+    for line in daemon.tail(lines):
+        out.print(line, markup=False, highlight=False)
+    if follow:
+        with open(daemon.log_file(), errors="replace") as f:
+            f.seek(0, 2)
+            while True:
+                line = f.readline()
+                if line:
+                    out.print(line.rstrip("\n"), markup=False, highlight=False)
+                else:
+                    time.sleep(0.2)

@@ -36,3 +36,16 @@ def brain() -> Brain:
     from moviegen.brain.local import LocalBrain
 
     return LocalBrain()
+
+
+@lru_cache(maxsize=1)
+def remote():
+    """The brain server to use (MOVIEGEN_BRAIN_URL, or a running `moviegen up`), else None: work in-process."""
+    from moviegen.brain.daemon import brain_url
+
+    url, token = brain_url()
+    if url is None:
+        return None
+    from moviegen.brain.remote import RemoteBrain
+
+    return RemoteBrain(url, token)

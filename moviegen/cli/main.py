@@ -8,7 +8,7 @@ import sys
 import typer
 
 from moviegen import __version__
-from moviegen.cli.brain import brain_app, token_app
+from moviegen.cli.brain import brain_app, daemon_app, token_app
 from moviegen.cli.context import State
 from moviegen.cli.film import film_app
 from moviegen.cli.memory import memory_app
@@ -29,6 +29,7 @@ app.add_typer(film_app)
 app.add_typer(memory_app)
 app.add_typer(brain_app, name="brain")
 app.add_typer(token_app, name="token")
+app.add_typer(daemon_app)
 
 
 def _version(value: bool) -> None:

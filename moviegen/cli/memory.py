@@ -23,12 +23,17 @@ def search(
 ) -> None:
     """Search the project's memory: scenes, characters, shots, notes and past runs."""
     from moviegen.core.errors import UsageError
-    from moviegen.core.knowledge import SearchFilter
+    from moviegen.core.knowledge import SearchFilter, SearchHit
 
     if mode not in ("hybrid", "text", "vector"):
         raise UsageError(f"unknown search mode '{mode}'", "use hybrid, text or vector")
-    store = context.brain().knowledge(context.store().open(slug).slug)
-    hits = store.search(query, limit, SearchFilter(kinds=kind or []), mode=mode)
+    remote = context.remote()
+    if remote is not None:
+        found = remote.call("search_story", project_id=slug, query=query, k=limit, kinds=kind or None, mode=mode)
+        hits = [SearchHit.model_validate(h) for h in found["hits"]]
+    else:
+        store = context.brain().knowledge(context.store().open(slug).slug)
+        hits = store.search(query, limit, SearchFilter(kinds=kind or []), mode=mode)
     if json_out:
         emit_json([h.model_dump() for h in hits])
         return
@@ -104,3 +109,28 @@ def reindex(
         f"{info.documents} documents, {info.nodes} nodes, {info.edges} links; vectors by {info.embedder}"
         + (f" ({count} re-embedded)" if re_embed else "")
     )
+
+
+@memory_app.command()
+def check(
+    slug: str = typer.Argument(..., help="The project (see 'moviegen list')."),
+    json_out: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+) -> None:
+    """Check continuity before generating: descriptions, props, time of day, who speaks where."""
+    remote = context.remote()
+    if remote is not None:
+        findings = remote.call("continuity_check", project_id=slug)
+    else:
+        from moviegen.services.continuity import continuity_check
+
+        findings = [f.model_dump() for f in continuity_check(context.store().open(slug))]
+    if json_out:
+        emit_json(findings)
+        return
+    if not findings:
+        out.print("no continuity problems found")
+        return
+    for f in findings:
+        where = f"scene {f['scene']}" + (f", shot {f['shot']}" if f.get("shot") else "")
+        out.print(f"[bold]{where}[/bold] [dim]({f['kind']}, line {f['line']})[/dim]: {f['message']}")
+    note(f"{len(findings)} finding(s)")

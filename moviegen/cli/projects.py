@@ -91,8 +91,12 @@ def status(
     json_out: bool = typer.Option(False, "--json", help="Print the status as JSON."),
 ) -> None:
     """Show where a project stands: story, shots, renders, providers."""
-    project = context.store().open(slug)
-    summary = _summary(project)
+    remote = context.remote()
+    if remote is not None:
+        summary = remote.call("project_status", project_id=slug)
+        summary["brain"]["mode"] = f"brain server at {remote.url}"
+    else:
+        summary = _summary(context.store().open(slug))
     if json_out:
         emit_json(summary)
         return

@@ -102,6 +102,13 @@ def build_server(brain, jobs, events) -> MCPServer:
         project(ctx, project_id, write)
         return brain.knowledge(project_id)
 
+    @mcp.tool()
+    @guard
+    def whoami(ctx: Context) -> dict[str, Any]:
+        """Who the brain thinks is calling, and with what rights (a cheap call to check a connection)."""
+        p = principal_of(ctx)
+        return {"name": p.name, "role": p.role, "projects": list(p.projects), "version": __version__}
+
     # ---------------------------------------------------------------- memory tools
     @mcp.tool()
     @guard

@@ -1,0 +1,134 @@
+"""The local brain daemon: `moviegen up` / `down` / `logs`, with a pid file and a log under MOVIEGEN_HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from moviegen.core import locations
+from moviegen.core.errors import MoviegenError, UsageError
+
+
+def pid_file() -> Path:
+    return locations.home_dir() / "brain.pid"
+
+
+def log_file() -> Path:
+    return locations.home_dir() / "brain.log"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed daemon whose parent never reaped it is a zombie: gone for our purposes
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def running() -> dict | None:
+    """The daemon's record if it is running; a stale pid file (the process is gone) is removed."""
+    path = pid_file()
+    try:
+        record = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    if not _alive(int(record.get("pid", 0))):
+        path.unlink(missing_ok=True)
+        return None
+    return record
+
+
+def healthy(url: str, timeout: float = 1.0) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(url + "/healthz", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def up(host: str, port: int, workers: int, wait: float = 60.0) -> tuple[dict, bool]:
+    """Start the daemon (or find it running). Returns (record, started_now)."""
+    from moviegen.brain.server.run import check_bind
+
+    stale = pid_file().exists()
+    record = running()
+    if record is not None:
+        return record, False
+    check_bind(host, port, False)
+    log = log_file()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a") as out:
+        out.write(f"\n--- moviegen up {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n")
+        out.flush()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moviegen", "brain", "serve", "--host", host, "--port", str(port), "--workers", str(workers)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    record = {"pid": proc.pid, "host": host, "port": port, "url": url, "ws": url.replace("http", "ws", 1) + "/mcp/ws",
+              "started": time.time(), "recovered_stale_pid_file": stale}  # fmt: skip
+    deadline = time.time() + wait
+    while not healthy(url):
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-5:]).strip()
+            raise MoviegenError(f"the brain did not start: {tail[-300:]}", f"see {log}")
+        time.sleep(0.1)
+    tmp = pid_file().with_suffix(".tmp")
+    tmp.write_text(json.dumps(record))
+    tmp.replace(pid_file())
+    return record, True
+
+
+def down(timeout: float = 60.0) -> dict | None:
+    """Stop the daemon gracefully (running renders stop at a step boundary and resume later)."""
+    record = running()
+    if record is None:
+        return None
+    pid = int(record["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.time() + timeout
+    while _alive(pid) and time.time() < deadline:
+        _reap(pid)
+        time.sleep(0.1)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    pid_file().unlink(missing_ok=True)
+    return record
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def tail(lines: int) -> list[str]:
+    path = log_file()
+    if not path.exists():
+        raise UsageError("the brain has no log yet", "start it with 'moviegen up'")
+    return path.read_text(errors="replace").splitlines()[-lines:]
+
+
+def brain_url() -> tuple[str | None, str | None]:
+    """(url, token) of the brain the CLI should use: MOVIEGEN_BRAIN_URL, else a running daemon, else none."""
+    url = os.environ.get("MOVIEGEN_BRAIN_URL")
+    token = os.environ.get("MOVIEGEN_BRAIN_TOKEN")
+    if url:
+        return url, token
+    record = running()
+    if record is not None:
+        return record["ws"], token
+    return None, None
