@@ -14,6 +14,7 @@ from moviegen.core.brain import (
     TextRequest,
     TextResult,
 )
+from moviegen.core.errors import MoviegenError
 from moviegen.core.settings import Settings, get_settings
 
 
@@ -22,6 +23,8 @@ class LocalBrain:
         self.settings = settings or get_settings()
         self._instances: dict[str, Any] = {}
         self._stores: dict[str, Any] = {}
+        self._projects: dict[str, Any] = {}
+        self._synced: dict[str, Any] = {}
         self._memory_lock: dict[str, Any] = {}
 
     def _provider(self, capability: str) -> Any:
@@ -47,20 +50,38 @@ class LocalBrain:
         return self._provider("music").generate(request)
 
     # ------------------------------------------------------------------ memory
+    def project(self, project_id: str):
+        """The project, re-read only when its moviegen.toml changed (a long-lived brain opens it often)."""
+        from moviegen.core import locations
+        from moviegen.core.project import ProjectStore
+
+        store = ProjectStore(self.settings.projects_dir)
+        try:
+            stat = locations.project_config(store.path_of(project_id)).stat()
+            signature = (stat.st_mtime_ns, stat.st_size)
+        except (OSError, MoviegenError):
+            return store.open(project_id)  # reports what is wrong, one line
+        cached = self._projects.get(project_id)
+        if cached is None or cached[0] != signature:
+            cached = self._projects[project_id] = (signature, store.open(project_id))
+        return cached[1]
+
     def knowledge(self, project_id: str):
         """The project's knowledge store, synced with its files (one per project per process)."""
         import threading
 
         from moviegen.brain.knowledge.open import open_store, sync_story
-        from moviegen.core.project import ProjectStore
+        from moviegen.services.story_graph import sources_signature
 
-        project = ProjectStore(self.settings.projects_dir).open(project_id)
+        project = self.project(project_id)
         with self._memory_lock.setdefault(project_id, threading.Lock()):
             store = self._stores.get(project_id)
+            signature = sources_signature(project)
             if store is None:
                 store = self._stores[project_id] = open_store(project, self.settings)
-            else:
+            elif self._synced.get(project_id) != signature:
                 sync_story(store, project)
+            self._synced[project_id] = signature
             return store
 
     def _default_embedder(self):

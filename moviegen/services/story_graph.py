@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from moviegen.core import locations, shotlist
 from moviegen.core.knowledge import DocumentIn, Edge, Node
@@ -39,16 +40,32 @@ class StoryGraph:
     documents: list[DocumentIn] = field(default_factory=list)
 
 
-def sources_digest(project: Project) -> str:
-    """Changes whenever a file the graph is extracted from changes."""
-    h = hashlib.sha256()
-    for path in (
+def _sources(project: Project) -> tuple[Path, ...]:
+    return (
         locations.screenplay_file(project.path),
         locations.shots_file(project.path),
         locations.story_dir(project.path) / "bible.md",
         locations.story_dir(project.path) / "logline.md",
         locations.story_dir(project.path) / "outline.md",
-    ):
+    )
+
+
+def sources_signature(project: Project) -> tuple:
+    """Cheap (stat only) stand-in for the digest, to skip re-hashing files that were not touched."""
+    out = []
+    for path in _sources(project):
+        try:
+            st = path.stat()
+            out.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+def sources_digest(project: Project) -> str:
+    """Changes whenever a file the graph is extracted from changes."""
+    h = hashlib.sha256()
+    for path in _sources(project):
         h.update(path.name.encode())
         h.update(path.read_bytes() if path.exists() else b"\0missing")
     return h.hexdigest()

@@ -96,10 +96,10 @@ def build_server(brain, jobs, events) -> MCPServer:
 
     def project(ctx: Context | None, project_id: str, write: bool = False):
         check_access(principal_of(ctx), project_id, write=write)
-        return projects.open(project_id)
+        return brain.project(project_id)
 
     def memory(ctx: Context | None, project_id: str, write: bool = False):
-        project(ctx, project_id, write)
+        check_access(principal_of(ctx), project_id, write=write)
         return brain.knowledge(project_id)
 
     @mcp.tool()

@@ -96,7 +96,7 @@ async def client_streams(url: str, headers: dict[str, str] | None = None, max_me
     read_writer, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](16)
     write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](16)
     async with connect(
-        url, subprotocols=[SUBPROTOCOL], additional_headers=headers or {}, max_size=max_message_bytes
+        url, subprotocols=[SUBPROTOCOL], additional_headers=headers or {}, max_size=max_message_bytes, compression=None
     ) as ws:
 
         async def reader() -> None:

@@ -1,0 +1,202 @@
+"""The brain server, measured: tool-call round trips over WebSocket and streamable HTTP through the SDK's
+client, 1,000 concurrent WebSocket clients searching, and event fan-out to 100 listeners.
+
+    python benchmarks/brain.py            # all three (about a minute)
+    python benchmarks/brain.py --clients 200 --seconds 5
+
+The server is `moviegen brain serve` in its own process on 127.0.0.1 (as `moviegen up` runs it); clients run
+in this process. Both share this machine's two cores, so the concurrency figures include the clients' cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import ROOT, SAMPLE  # noqa: E402
+
+
+def start(root: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "MOVIEGEN_HOME": str(root / "home"), "MOVIEGEN_PROJECTS_DIR": str(root / "projects")}
+    for args in (["import", str(SAMPLE), "--slug", "lr"], ["plan", "lr"]):
+        subprocess.run([sys.executable, "-m", "moviegen", *args], env=env, check=True, capture_output=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moviegen", "brain", "serve", "--port", str(port), "--workers", "1"],
+        env=env, stdout=open(root / "brain.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+    )  # fmt: skip
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit("the brain did not start")
+
+
+def pct(values, q):
+    return 1000 * float(np.percentile(values, q))
+
+
+async def round_trips(port: int, n: int) -> dict:
+    import httpx2
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    from moviegen.brain.server.ws_transport import client_streams
+
+    out = {}
+    async with client_streams(f"ws://127.0.0.1:{port}/mcp/ws") as (r, w), ClientSession(r, w) as s:
+        await s.initialize()
+        for _ in range(50):
+            await s.call_tool("whoami", {})
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            await s.call_tool("whoami", {})
+            times.append(time.perf_counter() - t)
+        out["ws"] = {"p50_ms": pct(times, 50), "p99_ms": pct(times, 99)}
+    async with httpx2.AsyncClient(timeout=30) as http:
+        async with streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http) as streams:
+            async with ClientSession(streams[0], streams[1]) as s:
+                await s.initialize()
+                for _ in range(50):
+                    await s.call_tool("whoami", {})
+                times = []
+                for _ in range(n):
+                    t = time.perf_counter()
+                    await s.call_tool("whoami", {})
+                    times.append(time.perf_counter() - t)
+                out["http"] = {"p50_ms": pct(times, 50), "p99_ms": pct(times, 99)}
+    return out
+
+
+async def concurrent(port: int, clients: int, seconds: float) -> dict:
+    """Raw JSON-RPC over WebSocket per client (the SDK's session costs the *client* side too much CPU to
+    drive 1,000 sessions from one process on two cores); the server side is the same MCP server."""
+    from websockets.asyncio.client import connect
+
+    from moviegen.brain.embedding.static import static_embedder
+
+    vec = static_embedder().embed(["who carries the lantern up the tower?"])[0].tolist()
+    init = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}}  # fmt: skip
+    latencies: list[float] = []
+    errors = 0
+    sockets = []
+    for _ in range(clients):
+        ws = await connect(
+            f"ws://127.0.0.1:{port}/mcp/ws", subprotocols=["mcp"], max_size=None, open_timeout=60, compression=None
+        )
+        await ws.send(json.dumps(init))
+        await ws.recv()
+        await ws.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        sockets.append(ws)
+    call = {"jsonrpc": "2.0", "method": "tools/call",
+            "params": {"name": "search_by_embedding", "arguments": {"project_id": "lr", "vector": vec, "k": 5}}}  # fmt: skip
+    stop = time.perf_counter() + seconds
+
+    async def loop(ws, i):
+        nonlocal errors
+        n = 0
+        while time.perf_counter() < stop:
+            n += 1
+            t = time.perf_counter()
+            await ws.send(json.dumps({**call, "id": n}))
+            answer = json.loads(await ws.recv())
+            latencies.append(time.perf_counter() - t)
+            if "error" in answer or answer["result"].get("isError"):
+                errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(ws, i) for i, ws in enumerate(sockets)))
+    elapsed = time.perf_counter() - started
+    for ws in sockets:
+        await ws.close()
+    return {"clients": clients, "calls": len(latencies), "errors": errors, "calls_per_s": len(latencies) / elapsed,
+            "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}  # fmt: skip
+
+
+async def fan_out(port: int, listeners: int, events: int) -> dict:
+    from websockets.asyncio.client import connect
+
+    from moviegen.brain.remote import RemoteBrain
+
+    socks = [await connect(f"ws://127.0.0.1:{port}/events") for _ in range(listeners)]
+    await asyncio.sleep(0.5)
+    delays: list[float] = []
+
+    async def listen(ws):
+        for _ in range(events):
+            msg = json.loads(await ws.recv())
+            delays.append(time.time() - msg["at"])
+
+    tasks = [asyncio.create_task(listen(ws)) for ws in socks]
+    brain = RemoteBrain(f"ws://127.0.0.1:{port}/mcp/ws")
+    for i in range(events):
+        await asyncio.to_thread(
+            brain.call, "store_document", project_id="lr", document={"id": f"ev{i}", "text": f"note {i}"}
+        )
+        await asyncio.sleep(0.05)
+    await asyncio.wait_for(asyncio.gather(*tasks), 60)
+    brain.close()
+    for ws in socks:
+        await ws.close()
+    return {
+        "listeners": listeners,
+        "events": events,
+        "deliveries": len(delays),
+        "p50_ms": pct(delays, 50),
+        "p99_ms": pct(delays, 99),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "brain.json")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="moviegen-brain-bench-"))
+    from tests.server.conftest import free_port
+
+    port = free_port()
+    proc = start(root, port)
+    report = {}
+    try:
+        rt = asyncio.run(round_trips(port, args.calls))
+        report["round_trip"] = rt
+        print(f"trivial tool call, sequential: WebSocket p50 {rt['ws']['p50_ms']:.2f} ms, p99 {rt['ws']['p99_ms']:.2f} ms; "
+              f"streamable HTTP p50 {rt['http']['p50_ms']:.2f} ms, p99 {rt['http']['p99_ms']:.2f} ms")  # fmt: skip
+        c = asyncio.run(concurrent(port, args.clients, args.seconds))
+        report["concurrent"] = c
+        print(f"{c['clients']} concurrent WebSocket clients, search_by_embedding: {c['calls_per_s']:,.0f} calls/s, "
+              f"p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms, {c['errors']} errors of {c['calls']:,}")  # fmt: skip
+        f = asyncio.run(fan_out(port, 100, 50))
+        report["events"] = f
+        print(
+            f"event to {f['listeners']} listeners: p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms ({f['deliveries']} deliveries)"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2))
+    print(f"-> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
