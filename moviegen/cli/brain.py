@@ -23,7 +23,19 @@ def serve(
     """Serve MCP over WebSocket (/mcp/ws) and streamable HTTP (/mcp), in the foreground."""
     from moviegen.brain.server.run import serve as run_server
 
-    run_server(host, port, require_token=require_token, max_message_bytes=max_message, workers=workers)
+    run_server(host, port, require_token=require_token, max_message_bytes=max_message, runner_factory=_runners(workers))
+
+
+def _runners(workers: int):
+    """Render runners for the brain's jobs: the workers' local pool (in-process with --workers 1)."""
+
+    def factory():
+        from moviegen.brain.local import LocalBrain
+        from moviegen.workers.pool import InlineRunner, LocalPool
+
+        return InlineRunner(LocalBrain()) if workers == 1 else LocalPool(LocalBrain, workers)
+
+    return factory
 
 
 @brain_app.command("stdio")
@@ -31,7 +43,7 @@ def stdio() -> None:
     """Serve MCP over stdin/stdout, for MCP clients that launch the server themselves."""
     from moviegen.brain.server.run import serve_stdio
 
-    serve_stdio()
+    serve_stdio(_runners(1))
 
 
 @brain_app.command("tools")

@@ -44,13 +44,15 @@ class Brain:
         return proc
 
 
-def start_brain(root: Path, *extra: str, env_extra: dict | None = None, host: str = "127.0.0.1") -> Brain:
+def start_brain(
+    root: Path, *extra: str, env_extra: dict | None = None, host: str = "127.0.0.1", port: int | None = None
+) -> Brain:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("MOVIEGEN_", "NEO4J_")) and not k.endswith("_API_KEY")
     }
     env.update(MOVIEGEN_HOME=str(root / "home"), MOVIEGEN_PROJECTS_DIR=str(root / "projects"), **(env_extra or {}))
-    port = free_port()
-    log = root / f"brain-{port}.log"
+    port = port or free_port()
+    log = root / f"brain-{port}-{time.time_ns()}.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "moviegen", "brain", "serve", "--host", host, "--port", str(port), "--workers", "1", *extra],
         env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115

@@ -17,7 +17,9 @@ from tests.server.conftest import session, start_brain, stop_brain
 
 
 def cli(env, *args):
-    return subprocess.run([sys.executable, "-m", "moviegen", *args], env=env, capture_output=True, text=True, check=True)
+    return subprocess.run(
+        [sys.executable, "-m", "moviegen", *args], env=env, capture_output=True, text=True, check=True
+    )
 
 
 @pytest.mark.integration
@@ -32,15 +34,17 @@ def test_bound_off_loopback_the_brain_requires_a_token(tmp_path):
     assert token not in cli(env, "token", "list").stdout
     brain = start_brain(tmp_path, host="0.0.0.0")
     try:
+
         async def main():
-            with pytest.raises(Exception):  # closed at the door: 4401, or refused before the handshake completes
+            with pytest.raises(InvalidStatus) as shut:  # closed at the door, before the handshake completes
                 async with connect(brain.ws, subprotocols=["mcp"]) as ws:
                     await ws.recv()
+            assert shut.value.response.status_code == 403
             r = httpx.post(brain.url + "/mcp", json={}, timeout=5)
             assert r.status_code == 401
-            with pytest.raises(Exception):
-                async with session(brain, "ws", token="mgt_wrong"):
-                    pass
+            with pytest.raises(InvalidStatus):
+                async with connect(brain.ws, additional_headers={"Authorization": "Bearer mgt_wrong"}) as ws:
+                    await ws.recv()
             async with session(brain, "ws", token=token) as s:
                 listed = (await s.call_tool("project_list", {})).structured_content["result"]
                 assert [p["slug"] for p in listed] == ["ours"]
@@ -67,6 +71,12 @@ def test_a_busy_port_is_one_clear_line(tmp_path):
         port = s.getsockname()[1]
         env = {**os.environ, "MOVIEGEN_HOME": str(tmp_path / "home")}
         proc = subprocess.run(
-            [sys.executable, "-m", "moviegen", "brain", "serve", "--port", str(port)], env=env, capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "moviegen", "brain", "serve", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
-    assert proc.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "Traceback" not in proc.stderr
+    assert (
+        proc.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "Traceback" not in proc.stderr
+    )

@@ -16,7 +16,9 @@ from tests.server.conftest import free_port
 
 
 def run(env, *args, check=True):
-    proc = subprocess.run([sys.executable, "-m", "moviegen", *args], env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "moviegen", *args], env=env, capture_output=True, text=True, timeout=300
+    )
     if check and proc.returncode:
         raise AssertionError(proc.stderr)
     return proc

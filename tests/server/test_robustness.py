@@ -53,10 +53,21 @@ def test_malformed_unknown_and_wrong_types_get_json_rpc_errors(brain):
         await ws.send(json.dumps({"jsonrpc": "2.0", "id": 7, "method": "no/such/method"}))
         err = await answer(ws)
         assert err["id"] == 7 and err["error"]["code"] == -32601
-        await ws.send(json.dumps({"jsonrpc": "2.0", "id": 8, "method": "tools/call", "params": {"name": "embed_text", "arguments": {"text": 42}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 8,
+                    "method": "tools/call",
+                    "params": {"name": "embed_text", "arguments": {"text": 42}},
+                }
+            )
+        )
         res = await answer(ws)
         assert res["id"] == 8 and res["result"]["isError"] and "valid string" in res["result"]["content"][0]["text"]
-        await ws.send(json.dumps({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "nope", "arguments": {}}}))
+        await ws.send(
+            json.dumps({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "nope", "arguments": {}}})
+        )
         res = await answer(ws)
         assert res["id"] == 9 and ("error" in res or res["result"]["isError"])
         await ws.send(json.dumps([1, 2, 3]))
@@ -76,8 +87,17 @@ def test_malformed_unknown_and_wrong_types_get_json_rpc_errors(brain):
 def test_oversized_messages_close_the_connection_cleanly(brain):
     async def main():
         ws = await raw(brain)
-        await ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "embed_text", "arguments": {"text": "x" * (5 << 20)}}}))
-        with pytest.raises(ConnectionClosed) as info:
+        with pytest.raises(ConnectionClosed) as info:  # the close may come while we are still sending
+            await ws.send(
+                json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": 2,
+                        "method": "tools/call",
+                        "params": {"name": "embed_text", "arguments": {"text": "x" * (5 << 20)}},
+                    }
+                )
+            )
             await answer(ws)
         assert info.value.rcvd is not None and info.value.rcvd.code == 1009
 
@@ -90,7 +110,19 @@ def test_a_client_that_disconnects_mid_call(brain):
     async def main():
         for _ in range(5):
             ws = await raw(brain)
-            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "generate_image", "arguments": {"prompt": "a storm", "width": 1024, "height": 576}}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": 3,
+                        "method": "tools/call",
+                        "params": {
+                            "name": "generate_image",
+                            "arguments": {"prompt": "a storm", "width": 1024, "height": 576},
+                        },
+                    }
+                )
+            )
             await ws.close()
 
     anyio.run(main)
@@ -101,7 +133,14 @@ def test_a_client_that_disconnects_mid_call(brain):
 def test_fuzzed_frames_never_crash_the_brain(brain):
     rng = random.Random(11)
     valid = [
-        json.dumps({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "search_story", "arguments": {"project_id": "lantern-road", "query": "lamp"}}}),
+        json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 5,
+                "method": "tools/call",
+                "params": {"name": "search_story", "arguments": {"project_id": "lantern-road", "query": "lamp"}},
+            }
+        ),
         json.dumps({"jsonrpc": "2.0", "id": 6, "method": "tools/list"}),
     ]
 
@@ -127,9 +166,18 @@ def test_fuzzed_frames_never_crash_the_brain(brain):
             elif kind < 0.7:
                 frame = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
             elif kind < 0.85:
-                frame = json.dumps({"jsonrpc": "2.0", "id": i, "method": rng.choice(["tools/call", "resources/read", "prompts/get", "x"]), "params": rng.choice([None, 1, "s", [], {"name": 3}])})
+                frame = json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": i,
+                        "method": rng.choice(["tools/call", "resources/read", "prompts/get", "x"]),
+                        "params": rng.choice([None, 1, "s", [], {"name": 3}]),
+                    }
+                )
             else:
-                frame = json.dumps(rng.choice([None, 1, "x", [], {}, {"id": None}, {"jsonrpc": "1.0", "id": 1, "method": "ping"}]))
+                frame = json.dumps(
+                    rng.choice([None, 1, "x", [], {}, {"id": None}, {"jsonrpc": "1.0", "id": 1, "method": "ping"}])
+                )
             await ws.send(frame)
         await ws.send(json.dumps({"jsonrpc": "2.0", "id": "last", "method": "tools/list"}))
         while True:

@@ -53,11 +53,13 @@ class Metrics:
         return "\n".join(out) + "\n"
 
 
-def create_app(brain, *, require_token: bool = False, max_message_bytes: int = 4 << 20, workers: int = 0) -> Starlette:
+def create_app(
+    brain, *, require_token: bool = False, max_message_bytes: int = 4 << 20, runner_factory=None
+) -> Starlette:
     from moviegen.core import locations
 
     events = EventBus()
-    jobs = JobManager(brain, events, workers)
+    jobs = JobManager(brain, events, runner_factory)
     mcp = build_server(brain, jobs, events)
     lowlevel = mcp._lowlevel_server  # the SDK's Server, which runs one session per connection
     tokens = TokenStore(locations.home_dir() / "tokens.json")

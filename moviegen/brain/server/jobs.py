@@ -39,14 +39,19 @@ class Job:
 
 
 class JobManager:
-    def __init__(self, brain, events: EventBus, workers: int = 0) -> None:
+    def __init__(self, brain, events: EventBus, runner_factory=None) -> None:
+        """``runner_factory()`` gives a StepRunner (services.render.steps) for one render; the interface
+        that starts the brain supplies it (the CLI passes the workers' local pool), keeping the brain
+        free of the workers package."""
         self.brain = brain
         self.events = events
-        self.workers = workers
+        self.runner_factory = runner_factory
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
     def start_render(self, project_id: str, options) -> Job:
+        if self.runner_factory is None:
+            raise MoviegenError("this brain was started without render workers", "start it with 'moviegen up'")
         job = Job(id=f"job-{uuid.uuid4().hex[:10]}", project=project_id, kind="render")
         with self._lock:
             self.jobs[job.id] = job
@@ -81,7 +86,6 @@ class JobManager:
     def _run(self, job: Job, options) -> None:
         from moviegen.core.project import ProjectStore
         from moviegen.services.render.pipeline import render
-        from moviegen.workers.pool import InlineRunner, LocalPool
 
         job.status = "running"
         self.events.publish("job.started", job=job.id, project=job.project)
@@ -97,11 +101,8 @@ class JobManager:
             )  # fmt: skip
 
         try:
-            from moviegen.brain.local import LocalBrain
-
             project = ProjectStore(self.brain.settings.projects_dir).open(job.project)
-            runner = InlineRunner(self.brain) if self.workers == 1 else LocalPool(LocalBrain, self.workers)
-            with runner:
+            with self.runner_factory() as runner:
                 job.result = render(project, runner, self.brain.providers(), options, emit=on_event, memory=self.brain)
             job.status = "done"
         except JobCancelled as exc:

@@ -30,13 +30,15 @@ def check_bind(host: str, port: int, require_token: bool) -> bool:
     return require_token
 
 
-def serve(host: str, port: int, *, require_token: bool = False, max_message_bytes: int = 4 << 20, workers: int = 0):
+def serve(host: str, port: int, *, require_token: bool = False, max_message_bytes: int = 4 << 20, runner_factory=None):
     import uvicorn
 
     from moviegen.brain.server.app import create_app
 
     require_token = check_bind(host, port, require_token)
-    app = create_app(_brain(), require_token=require_token, max_message_bytes=max_message_bytes, workers=workers)
+    app = create_app(
+        _brain(), require_token=require_token, max_message_bytes=max_message_bytes, runner_factory=runner_factory
+    )
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", ws_max_size=max_message_bytes, lifespan="on",
         timeout_graceful_shutdown=30, backlog=4096, ws_ping_interval=20, ws_ping_timeout=20,
@@ -45,7 +47,7 @@ def serve(host: str, port: int, *, require_token: bool = False, max_message_byte
     uvicorn.Server(config).run()
 
 
-def serve_stdio() -> None:
+def serve_stdio(runner_factory=None) -> None:
     import anyio
     from mcp.server.stdio import stdio_server
 
@@ -55,7 +57,7 @@ def serve_stdio() -> None:
 
     brain = _brain()
     events = EventBus()
-    mcp = build_server(brain, JobManager(brain, events), events)
+    mcp = build_server(brain, JobManager(brain, events, runner_factory), events)
     server = mcp._lowlevel_server
 
     async def main() -> None:

@@ -1,0 +1,86 @@
+"""RemoteBrain reconnects after a brain restart; events reach listeners; a stopped brain checkpoints its render."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import anyio
+import pytest
+from websockets.asyncio.client import connect
+
+from moviegen.brain.remote import BrainUnavailable, RemoteBrain, RemoteToolError
+from tests.conftest import FIXTURES, SAMPLE
+from tests.server.conftest import free_port, start_brain, stop_brain
+
+
+def _world(tmp_path):
+    env = {**os.environ, "MOVIEGEN_HOME": str(tmp_path / "home"), "MOVIEGEN_PROJECTS_DIR": str(tmp_path / "projects")}
+    source = SAMPLE if SAMPLE.exists() else FIXTURES / "lantern_road.fountain"
+    for args in (["import", str(source), "--slug", "lr"], ["plan", "lr"]):
+        subprocess.run([sys.executable, "-m", "moviegen", *args], env=env, check=True, capture_output=True)
+
+
+@pytest.mark.integration
+def test_remote_brain_reconnects_after_a_restart(tmp_path, monkeypatch):
+    _world(tmp_path)
+    port = free_port()
+    brain = start_brain(tmp_path, port=port)
+    remote = RemoteBrain(brain.ws)
+    try:
+        assert remote.call("whoami")["role"] == "admin"
+        with pytest.raises(RemoteToolError, match="no project 'nope'"):
+            remote.call("project_status", project_id="nope")
+        stop_brain(brain)
+        with pytest.raises(BrainUnavailable, match="is not answering") as info:
+            remote.call("whoami")
+        assert "moviegen up" in info.value.hint
+        brain = start_brain(tmp_path, port=port)
+        assert remote.call("project_status", project_id="lr")["slug"] == "lr"
+    finally:
+        remote.close()
+        stop_brain(brain)
+
+
+@pytest.mark.integration
+def test_events_reach_listeners_and_stopping_the_brain_checkpoints_a_render(tmp_path):
+    _world(tmp_path)
+    brain = start_brain(tmp_path)
+    remote = RemoteBrain(brain.ws)
+    try:
+
+        async def listen():
+            async with connect(brain.url.replace("http", "ws") + "/events") as ws:
+                await anyio.sleep(0.2)
+                await anyio.to_thread.run_sync(
+                    lambda: remote.call("store_document", project_id="lr", document={"id": "e1", "text": "an event"})
+                )
+                with anyio.fail_after(10):
+                    while True:
+                        event = json.loads(await ws.recv())
+                        if event["kind"] == "memory.stored":
+                            return event
+
+        assert anyio.run(listen)["project"] == "lr"
+        job = remote.call("render_start", project_id="lr", resolution="320x180")
+        for _ in range(300):  # wait until the render is well under way
+            status = remote.call("job_status", job_id=job["id"])
+            if status["stages"].get("pictures", {}).get("done", 0) > 0 or status["status"] != "running":
+                break
+            time.sleep(0.1)
+    finally:
+        remote.close()
+        stop_brain(brain)  # SIGTERM: the job stops at its next step, its finished steps recorded
+    assert brain.proc.returncode in (0, -15)  # uvicorn re-raises SIGTERM after its graceful shutdown
+    assert "Traceback" not in brain.log.read_text()
+    env = {**os.environ, "MOVIEGEN_HOME": str(tmp_path / "home"), "MOVIEGEN_PROJECTS_DIR": str(tmp_path / "projects")}
+    report = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "moviegen", "render", "lr", "--resolution", "320x180", "--workers", "1", "--json"],
+            env=env, check=True, capture_output=True, text=True,
+        ).stdout
+    )  # fmt: skip
+    assert sum(report["cached"].values()) > 0  # what the brain finished before it stopped was reused
