@@ -56,29 +56,24 @@ async def round_trips(port: int, n: int) -> dict:
 
     from moviegen.brain.server.ws_transport import client_streams
 
-    out = {}
-    async with client_streams(f"ws://127.0.0.1:{port}/mcp/ws") as (r, w), ClientSession(r, w) as s:
+    async def timed(s) -> dict:
         await s.initialize()
-        for _ in range(50):
+        for _ in range(50):  # warm up
             await s.call_tool("whoami", {})
         times = []
         for _ in range(n):
             t = time.perf_counter()
             await s.call_tool("whoami", {})
             times.append(time.perf_counter() - t)
-        out["ws"] = {"p50_ms": pct(times, 50), "p99_ms": pct(times, 99)}
+        return {"p50_ms": pct(times, 50), "p99_ms": pct(times, 99)}
+
+    out = {}
+    async with client_streams(f"ws://127.0.0.1:{port}/mcp/ws") as (r, w), ClientSession(r, w) as s:
+        out["ws"] = await timed(s)
     async with httpx2.AsyncClient(timeout=30) as http:
         async with streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http) as streams:
             async with ClientSession(streams[0], streams[1]) as s:
-                await s.initialize()
-                for _ in range(50):
-                    await s.call_tool("whoami", {})
-                times = []
-                for _ in range(n):
-                    t = time.perf_counter()
-                    await s.call_tool("whoami", {})
-                    times.append(time.perf_counter() - t)
-                out["http"] = {"p50_ms": pct(times, 50), "p99_ms": pct(times, 99)}
+                out["http"] = await timed(s)
     return out
 
 

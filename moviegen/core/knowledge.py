@@ -80,13 +80,7 @@ class Document(BaseModel):
     node: str | None = None
 
 
-class SearchHit(BaseModel):
-    id: str
-    kind: str
-    title: str
-    text: str
-    metadata: dict[str, Scalar]
-    node: str | None = None
+class SearchHit(Document):
     score: float
     ranks: dict[str, int] = Field(default_factory=dict)  # which lists found it: {'bm25': 1, 'vector': 3, 'graph': 2}
 

@@ -21,6 +21,7 @@ import numpy as np
 from moviegen.brain.embedding.base import Embedder
 from moviegen.brain.knowledge import fusion
 from moviegen.brain.knowledge.cypher_dialects import DIALECTS
+from moviegen.brain.knowledge.shared import LEG_DEPTH, SNIPPET_CHARS, check_depth, embedding_text
 from moviegen.brain.knowledge.vectors import check_vector
 from moviegen.core.errors import KnowledgeError, NotFoundError, ProviderError
 from moviegen.core.knowledge import (
@@ -41,8 +42,6 @@ from moviegen.core.knowledge import (
     Path as GraphPath,
 )
 
-LEG_DEPTH = 50
-SNIPPET_CHARS = 1000
 _DRIVERS: dict[tuple, object] = {}
 _DRIVERS_LOCK = threading.Lock()
 
@@ -219,7 +218,7 @@ class Neo4jKnowledge:
             return []
         with self._lock:
             self._check_embedder()
-            vectors = self.embedder.embed([_join(d.title, d.text) for d in docs])
+            vectors = self.embedder.embed([embedding_text(d.title, d.text) for d in docs])
             rows = self._doc_rows(docs, vectors)
             if len({r["id"] for r in rows}) != len(rows):
                 raise KnowledgeError("the same document id appears twice in one batch", "give each document its own id")
@@ -438,7 +437,7 @@ class Neo4jKnowledge:
         return _node(rows[0])
 
     def get_node_neighbors(self, key: str, depth: int = 1, rel_types=None, direction: str = "both") -> list[Neighbor]:
-        _check_depth(depth)
+        check_depth(depth)
         self._require([key])
         rows = self.query_graph(
             GraphQuery(
@@ -478,7 +477,7 @@ class Neo4jKnowledge:
         ]
 
     def find_paths(self, src: str, dst: str, max_depth: int = 4, limit: int = 10) -> list[GraphPath]:
-        _check_depth(max_depth)
+        check_depth(max_depth)
         self._require([src, dst])
         rows = self._read(
             "MATCH (a:MgNode {project: $project, key: $src}) MATCH (b:MgNode {project: $project, key: $dst}) "
@@ -512,7 +511,7 @@ class Neo4jKnowledge:
     def replace_derived(self, source: str, nodes, edges, docs, digest: str = "") -> None:
         with self._lock:
             self._check_embedder()
-            vectors = self.embedder.embed([_join(d.title, d.text) for d in docs]) if docs else None
+            vectors = self.embedder.embed([embedding_text(d.title, d.text) for d in docs]) if docs else None
             dim = vectors.shape[1] if vectors is not None else self.embedder.dim
             self._ensure_schema(dim)
             for d in docs:
@@ -585,7 +584,7 @@ class Neo4jKnowledge:
             step = self.dialect.rows_per_statement
             for at in range(0, len(rows), step):
                 chunk = rows[at : at + step]
-                vecs = self.embedder.embed([_join(r["title"] or "", r["text"]) for r in chunk])
+                vecs = self.embedder.embed([embedding_text(r["title"] or "", r["text"]) for r in chunk])
                 payload = [{"id": r["id"], "vec": v.tolist()} for r, v in zip(chunk, vecs, strict=True)]
                 drop = f" REMOVE d:MgVec{int(old)}" if old and int(old) != dim else ""
                 statements.append(
@@ -623,10 +622,6 @@ class Neo4jKnowledge:
         """The driver is shared by the process; nothing to release per store."""
 
 
-def _join(title: str, text: str) -> str:
-    return f"{title}\n{text}" if title else text
-
-
 def _match_clauses(var: str, match: NodeMatch, prefix: str = "s") -> tuple[str, dict]:
     clauses, params = ["true"], {}
     if match.kind:
@@ -642,8 +637,3 @@ def _match_clauses(var: str, match: NodeMatch, prefix: str = "s") -> tuple[str, 
         clauses.append(f"{var}[${prefix}_pk{n}] = ${prefix}_pv{n}")
         params[f"{prefix}_pk{n}"], params[f"{prefix}_pv{n}"] = f"p_{key}", value
     return " AND ".join(clauses), params
-
-
-def _check_depth(depth: int) -> None:
-    if not 0 <= depth <= 6:
-        raise KnowledgeError(f"depth {depth} is out of range", "use a depth from 0 to 6")

@@ -20,6 +20,7 @@ import numpy as np
 
 from moviegen.brain.embedding.base import Embedder
 from moviegen.brain.knowledge import fusion
+from moviegen.brain.knowledge.shared import LEG_DEPTH, SNIPPET_CHARS, check_depth, embedding_text
 from moviegen.brain.knowledge.sqlite_graph import SqliteGraph
 from moviegen.brain.knowledge.sqlite_schema import migrate
 from moviegen.brain.knowledge.vectors import ANN_THRESHOLD, VectorIndex, check_vector
@@ -40,9 +41,7 @@ from moviegen.core.knowledge import (
     Path as GraphPath,
 )
 
-LEG_DEPTH = 50  # how many results each ranked list contributes to fusion
 MAX_POSTINGS = 1000  # documents the keyword leg may score per query (benchmarks/knowledge.py)
-SNIPPET_CHARS = 1000
 
 
 class SqliteKnowledge:
@@ -360,12 +359,12 @@ class SqliteKnowledge:
     def get_node_neighbors(
         self, key: str, depth: int = 1, rel_types: list[str] | None = None, direction: str = "both"
     ) -> list[Neighbor]:
-        _check_depth(depth)
+        check_depth(depth)
         with self._lock:
             return self.graph.neighbors(key, depth, rel_types, direction)
 
     def find_paths(self, src: str, dst: str, max_depth: int = 4, limit: int = 10) -> list[GraphPath]:
-        _check_depth(max_depth)
+        check_depth(max_depth)
         with self._lock:
             return self.graph.paths(src, dst, max_depth, limit)
 
@@ -441,7 +440,7 @@ class SqliteKnowledge:
             vectors = []
             for at in range(0, len(rows), 2048):
                 chunk = rows[at : at + 2048]
-                vectors.append(self.embedder.embed([_join(r[1], r[2]) for r in chunk]))
+                vectors.append(self.embedder.embed([embedding_text(r[1], r[2]) for r in chunk]))
                 if progress:
                     progress(min(at + 2048, len(rows)), len(rows))
             with self._write() as db:
@@ -510,12 +509,8 @@ class _WriteTx:
             self.store._load()  # the in-memory matrix may hold rows that never committed
 
 
-def _join(title: str, text: str) -> str:
-    return f"{title}\n{text}" if title else text
-
-
 def _embed_text(doc: DocumentIn) -> str:
-    return _join(doc.title, doc.text)
+    return embedding_text(doc.title, doc.text)
 
 
 def _filter_sql(where: SearchFilter) -> tuple[str, list]:
@@ -527,8 +522,3 @@ def _filter_sql(where: SearchFilter) -> tuple[str, list]:
         parts.append("json_extract(d.metadata, ?) = ?")
         params += [f'$."{key}"', value]
     return " AND ".join(parts), params
-
-
-def _check_depth(depth: int) -> None:
-    if not 0 <= depth <= 6:
-        raise KnowledgeError(f"depth {depth} is out of range", "use a depth from 0 to 6")
