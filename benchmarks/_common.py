@@ -39,3 +39,11 @@ def moviegen(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     if proc.returncode:
         raise SystemExit(f"moviegen {' '.join(args)} failed:\n{proc.stderr}")
     return proc
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

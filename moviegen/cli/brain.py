@@ -27,15 +27,18 @@ def serve(
 
 
 def _runners(workers: int):
-    """Render runners for the brain's jobs: the workers' local pool (in-process with --workers 1)."""
+    """Render runners for the brain's jobs: one warm local pool for the brain's whole life, shared by its
+    jobs (so a render pays no worker start-up), or in-process steps with --workers 1."""
+    from contextlib import nullcontext
 
-    def factory():
-        from moviegen.brain.local import LocalBrain
-        from moviegen.workers.pool import InlineRunner, LocalPool
+    from moviegen.brain.local import LocalBrain
+    from moviegen.workers.pool import InlineRunner, LocalPool
 
-        return InlineRunner(LocalBrain()) if workers == 1 else LocalPool(LocalBrain, workers)
-
-    return factory
+    if workers == 1:
+        return lambda: InlineRunner(LocalBrain())
+    pool = LocalPool(LocalBrain, workers)
+    pool.warm()  # the workers boot while the server starts
+    return lambda: nullcontext(pool)  # jobs borrow it; it is never closed under them
 
 
 @brain_app.command("stdio")

@@ -23,19 +23,22 @@ class Aspect(StrEnum):
     square = "1:1"
 
 
-def _format(project, resolution: str | None, fps: int | None, aspect: Aspect | None):
+def _resolution(resolution: str) -> str:
     from moviegen.core.errors import UsageError
+
+    named = {"720p": "1280x720", "1080p": "1920x1080", "480p": "854x480"}
+    res = named.get(resolution.lower(), resolution.lower())
+    if not re.fullmatch(r"\d{2,4}x\d{2,4}", res):
+        raise UsageError(f"'{resolution}' is not a resolution", "use WIDTHxHEIGHT such as 1280x720, or 720p / 1080p")
+    return res
+
+
+def _format(project, resolution: str | None, fps: int | None, aspect: Aspect | None):
     from moviegen.core.models import FilmFormat
 
     fmt = project.info.format.model_copy()
     if resolution:
-        named = {"720p": "1280x720", "1080p": "1920x1080", "480p": "854x480"}
-        res = named.get(resolution.lower(), resolution.lower())
-        if not re.fullmatch(r"\d{2,4}x\d{2,4}", res):
-            raise UsageError(
-                f"'{resolution}' is not a resolution", "use WIDTHxHEIGHT such as 1280x720, or 720p / 1080p"
-            )
-        fmt.resolution = res
+        fmt.resolution = _resolution(resolution)
     if fps is not None:
         fmt.fps = fps
     if aspect is not None:
@@ -99,6 +102,43 @@ def render_project(
         return render(project, runner, brain.providers(), options, emit=on_event, story_brain=story_brain, memory=brain)
 
 
+def _render_remote(remote, slug, resolution, fps, aspect, burn_subtitles, *, quiet: bool) -> dict:
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from moviegen.core.errors import MoviegenError
+
+    args = {"project_id": slug, "burn_subtitles": burn_subtitles}
+    if resolution:
+        args["resolution"] = _resolution(resolution)
+    if fps:
+        args["fps"] = fps
+    if aspect:
+        args["aspect"] = aspect.value
+    job = remote.call("render_start", **args)
+    progress = Progress(
+        TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, disable=quiet,
+    )  # fmt: skip
+    bars: dict[str, int] = {}
+    try:
+        with progress:
+            while job["status"] in ("queued", "running"):
+                time.sleep(0.1)
+                job = remote.call("job_status", job_id=job["id"])
+                for stage, p in job["stages"].items():
+                    if stage not in bars:
+                        bars[stage] = progress.add_task(stage, total=None)
+                    progress.update(bars[stage], total=max(p["total"], 1), completed=p["done"])
+    except KeyboardInterrupt:
+        remote.call("job_cancel", job_id=job["id"])
+        raise
+    if job["status"] != "done":
+        raise MoviegenError(f"the render {job['status']}: {job['error']}", "run the same command again to resume")
+    return job["result"]
+
+
 def _print_report(report: dict) -> None:
     computed = ", ".join(f"{k} {len(v)}" for k, v in report["computed"].items()) or "nothing (all cached)"
     out.print(f"[bold]{report['film']}[/bold]")
@@ -128,6 +168,11 @@ def render_cmd(
     json_out: bool = _JSON,
 ) -> None:
     """Render the film: voices, frames, score, mix, subtitles and an MP4 in renders/."""
+    remote = context.remote()
+    if remote is not None:  # a brain is up: it renders, with its warm workers; we show the progress
+        report = _render_remote(remote, slug, resolution, fps, aspect, burn_subtitles, quiet=json_out)
+        emit_json(report) if json_out else _print_report(report)
+        return
     project = context.store().open(slug)
     report = render_project(
         project,
