@@ -52,6 +52,9 @@ def test_up_status_down_logs_and_the_same_answers_both_ways(tmp_path):
         for key in ("status",):
             remote[key]["brain"]["mode"] = local[key]["brain"]["mode"]
         assert remote == local
+        report = json.loads(run(env, "render", "lr", "--resolution", "320x180", "--json").stdout)
+        assert report["width"] == 320 and os.path.exists(report["film"])  # rendered by the brain
+        assert "lr-16x9-180p24.mp4" in json.loads(run(env, "status", "lr", "--json").stdout)["renders"]
         busy = run(env, "brain", "serve", "--port", str(port), check=False)
         assert busy.returncode == 2 and "cannot listen" in busy.stderr
         assert "moviegen up" in run(env, "logs", "-n", "200").stdout
