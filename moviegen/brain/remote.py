@@ -98,6 +98,39 @@ class RemoteBrain:
             return json.loads(result["content"][0]["text"])
         return data
 
+    # ---------------------------------------------------------------- the Brain protocol
+    def providers(self) -> dict[str, str]:
+        return self.call("whoami")["providers"]
+
+    def generate_text(self, request):
+        from moviegen.core.brain import TextResult
+
+        return TextResult.model_validate(
+            self.call(
+                "generate_text", task=request.task, prompt=request.prompt, seed=request.seed, params=request.params
+            )
+        )
+
+    def generate_image(self, request):
+        import base64
+
+        from moviegen.core.brain import ImageResult
+
+        r = self.call("generate_image", prompt=request.prompt, width=request.width, height=request.height,
+                      seed=request.seed, request=request.model_dump())  # fmt: skip
+        return ImageResult(
+            png=base64.b64decode(r["png_base64"]), width=r["width"], height=r["height"], provider=r["provider"]
+        )
+
+    def generate_speech(self, request):
+        return _audio(self.call("generate_speech", **request.model_dump()))
+
+    def generate_music(self, request):
+        return _audio(self.call("generate_music", request=request.model_dump()))
+
+    def store_workflow_data(self, project_id: str, workflow_id: str, data: dict) -> None:
+        self.call("store_workflow_data", project_id=project_id, workflow_id=workflow_id, data=data)
+
     def _drop(self) -> None:
         if self._ws is not None:
             try:
@@ -108,3 +141,12 @@ class RemoteBrain:
 
     def close(self) -> None:
         self._drop()
+
+
+def _audio(r: dict):
+    import base64
+
+    from moviegen.core.brain import AudioResult
+
+    return AudioResult(pcm=base64.b64decode(r["pcm_f32_base64"]), sample_rate=r["sample_rate"],
+                       channels=r["channels"], provider=r["provider"])  # fmt: skip

@@ -84,3 +84,26 @@ def test_events_reach_listeners_and_stopping_the_brain_checkpoints_a_render(tmp_
         ).stdout
     )  # fmt: skip
     assert sum(report["cached"].values()) > 0  # what the brain finished before it stopped was reused
+
+
+@pytest.mark.integration
+def test_remote_and_local_brains_are_one_protocol(brain):
+    """The same requests give byte-identical results in-process and through the server."""
+    from moviegen.brain.local import LocalBrain
+    from moviegen.core.brain import Brain, CharacterLook, ImageRequest, MusicRequest, SpeechRequest, TextRequest
+
+    remote, local = RemoteBrain(brain.ws), LocalBrain()
+    try:
+        assert isinstance(remote, Brain) and isinstance(local, Brain)
+        assert remote.providers() == local.providers()
+        text = TextRequest(task="story.develop", prompt="A keeper and a storm", seed=3)
+        assert remote.generate_text(text) == local.generate_text(text)
+        image = ImageRequest(prompt="a lamp room", width=320, height=180, location="SIGNAL TOWER", time_of_day="NIGHT",
+                             framing="medium", characters=[CharacterLook(name="TOMAS", color="#aa3322", slot=1)])  # fmt: skip
+        assert remote.generate_image(image).png == local.generate_image(image).png
+        speech = SpeechRequest(text="Fifty-nine minutes.", voice="en-us+m3", pitch=40, rate=150)
+        assert remote.generate_speech(speech).pcm == local.generate_speech(speech).pcm
+        music = MusicRequest(duration=2.0, mood="tense")
+        assert remote.generate_music(music).pcm == local.generate_music(music).pcm
+    finally:
+        remote.close()

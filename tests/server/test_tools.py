@@ -16,6 +16,7 @@ EXPECTED = {
     "search_similar_workflows", "project_create", "project_list", "project_status", "story_develop",
     "screenplay_get", "screenplay_update", "shots_plan", "render_start", "job_status", "job_cancel",
     "search_story", "continuity_check", "analyze_media", "generate_text", "generate_image", "generate_speech",
+    "generate_music", "whoami",
 }  # fmt: skip
 
 
@@ -85,6 +86,9 @@ async def exercise_every_tool(s, slug: str) -> set[str]:
     assert json.loads(text["text"])["title"]
     img = await c("generate_image", {"prompt": "a lighthouse at night", "width": 320, "height": 180})
     assert base64.b64decode(img["png_base64"])[:4] == b"\x89PNG"
+    music = await c("generate_music", {"request": {"duration": 1.0, "mood": "warm"}})
+    assert music["sample_rate"] == 48000 and len(base64.b64decode(music["pcm_f32_base64"])) > 1000
+    assert (await c("whoami", {}))["providers"]["speech"] == "espeak-ng"
     speech = await c("generate_speech", {"text": "Hello there."})
     assert len(base64.b64decode(speech["pcm_f32_base64"])) > 1000
     job = await c("render_start", {"project_id": slug_sample, "resolution": "320x180"})

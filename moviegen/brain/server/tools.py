@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from moviegen import __version__
 from moviegen.brain.server.auth import LOCAL_USER, AccessDenied, Principal, check_access
+from moviegen.core.brain import ImageRequest, MusicRequest, SpeechRequest, TextRequest
 from moviegen.core.errors import MoviegenError
 from moviegen.core.knowledge import DocumentIn, Edge, GraphQuery, GraphRow, Neighbor, SearchFilter, SearchHit
 
@@ -66,6 +67,13 @@ def guard(fn):
     return wrapper
 
 
+def _audio(r) -> dict[str, Any]:
+    return {
+        "pcm_f32_base64": base64.b64encode(r.pcm).decode(), "sample_rate": r.sample_rate, "channels": r.channels,
+        "provider": r.provider,
+    }  # fmt: skip
+
+
 def principal_of(ctx: Context | None) -> Principal:
     if ctx is None:
         return LOCAL_USER
@@ -107,7 +115,10 @@ def build_server(brain, jobs, events) -> MCPServer:
     def whoami(ctx: Context) -> dict[str, Any]:
         """Who the brain thinks is calling, and with what rights (a cheap call to check a connection)."""
         p = principal_of(ctx)
-        return {"name": p.name, "role": p.role, "projects": list(p.projects), "version": __version__}
+        return {
+            "name": p.name, "role": p.role, "projects": list(p.projects), "version": __version__,
+            "providers": brain.providers(),
+        }  # fmt: skip
 
     # ---------------------------------------------------------------- memory tools
     @mcp.tool()
@@ -340,22 +351,20 @@ def build_server(brain, jobs, events) -> MCPServer:
 
     @mcp.tool()
     @guard
-    def generate_text(task: str, prompt: str, seed: int = 7) -> dict[str, Any]:
+    def generate_text(task: str, prompt: str, seed: int = 7, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """Text from the configured text provider (offline: the procedural story writer, task 'story.develop')."""
-        from moviegen.core.brain import TextRequest
-
-        return brain.generate_text(TextRequest(task=task, prompt=prompt, seed=seed)).model_dump()
+        return brain.generate_text(TextRequest(task=task, prompt=prompt, seed=seed, params=params or {})).model_dump()
 
     @mcp.tool()
     @guard
     def generate_image(
-        prompt: str, width: Annotated[int, Field(ge=64, le=2048)] = 640, height: Annotated[int, Field(ge=64, le=2048)] = 360,
-        seed: int = 7,
+        prompt: str, width: Annotated[int, Field(ge=64, le=4096)] = 640, height: Annotated[int, Field(ge=64, le=4096)] = 360,
+        seed: int = 7, request: ImageRequest | None = None,
     ) -> dict[str, Any]:  # fmt: skip
-        """A picture from the configured image provider, as base64 PNG."""
-        from moviegen.core.brain import ImageRequest
-
-        r = brain.generate_image(ImageRequest(prompt=prompt, width=width, height=height, seed=seed, caption=prompt))
+        """A picture from the configured image provider, as base64 PNG. ``request`` carries the shot's hints
+        (place, time of day, framing, characters) for painters that draw from them."""
+        req = request or ImageRequest(prompt=prompt, width=width, height=height, seed=seed, caption=prompt)
+        r = brain.generate_image(req)
         return {
             "png_base64": base64.b64encode(r.png).decode(),
             "width": r.width,
@@ -366,17 +375,18 @@ def build_server(brain, jobs, events) -> MCPServer:
     @mcp.tool()
     @guard
     def generate_speech(
-        text: Annotated[str, Field(min_length=1, max_length=5000)], voice: str = "en-us+f3"
-    ) -> dict[str, Any]:
+        text: Annotated[str, Field(min_length=1, max_length=5000)], voice: str = "en-us+f3",
+        pitch: Annotated[int, Field(ge=0, le=100)] = 50, rate: Annotated[int, Field(ge=80, le=450)] = 165, seed: int = 7,
+    ) -> dict[str, Any]:  # fmt: skip
         """Speech from the configured voice provider, as base64 float32 PCM."""
-        from moviegen.core.brain import SpeechRequest
+        r = brain.generate_speech(SpeechRequest(text=text, voice=voice, pitch=pitch, rate=rate, seed=seed))
+        return _audio(r)
 
-        r = brain.generate_speech(SpeechRequest(text=text, voice=voice))
-        return {
-            "pcm_f32_base64": base64.b64encode(r.pcm).decode(),
-            "sample_rate": r.sample_rate,
-            "provider": r.provider,
-        }
+    @mcp.tool()
+    @guard
+    def generate_music(request: MusicRequest) -> dict[str, Any]:
+        """A score cue from the configured music provider, as base64 float32 PCM."""
+        return _audio(brain.generate_music(request))
 
     # ---------------------------------------------------------------- resources and prompts
     @mcp.resource("moviegen://projects/{project_id}/screenplay", mime_type="text/plain")
