@@ -21,8 +21,11 @@ def serve(
     workers: int = typer.Option(0, "--workers", "-w", min=0, help="Render worker processes (0 = one per core)."),
 ) -> None:
     """Serve MCP over WebSocket (/mcp/ws) and streamable HTTP (/mcp), in the foreground."""
+    from moviegen.brain.server.run import check_bind
     from moviegen.brain.server.run import serve as run_server
 
+    # a busy port is reported before any worker process starts (a pool torn down at exit is noisy)
+    require_token = check_bind(host, port, require_token)
     run_server(host, port, require_token=require_token, max_message_bytes=max_message, runner_factory=_runners(workers))
 
 
