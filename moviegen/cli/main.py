@@ -14,11 +14,12 @@ from moviegen.cli.film import film_app
 from moviegen.cli.memory import memory_app
 from moviegen.cli.projects import projects_app
 from moviegen.cli.story import story_app
+from moviegen.cli.tui import tui_app
 
 app = typer.Typer(
     name="moviegen",
     help="moviegen — a terminal-first AI film studio. A premise in, a subtitled film out.",
-    no_args_is_help=True,
+    invoke_without_command=True,
     pretty_exceptions_enable=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -30,6 +31,7 @@ app.add_typer(memory_app)
 app.add_typer(brain_app, name="brain")
 app.add_typer(token_app, name="token")
 app.add_typer(daemon_app)
+app.add_typer(tui_app)
 
 
 def _version(value: bool) -> None:
@@ -40,13 +42,22 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
 ) -> None:
-    """moviegen — a terminal-first AI film studio."""
+    """moviegen — a terminal-first AI film studio. Bare `moviegen` in a terminal opens the studio (TUI)."""
     State.debug = debug or os.environ.get("MOVIEGEN_DEBUG", "").lower() in ("1", "true", "yes")
+    if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from moviegen.cli.tui import open_studio
+
+            open_studio()
+        else:
+            typer.echo(ctx.get_help())
+        raise typer.Exit()
 
 
 def run() -> None:

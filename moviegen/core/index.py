@@ -35,7 +35,20 @@ def _m002_runs(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_steps, _m002_runs]
+def _m003_takes(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE takes (
+               shot TEXT NOT NULL,        -- shot id in shots.toml
+               take INTEGER NOT NULL,     -- 1 is the first painting; new takes count up
+               key TEXT NOT NULL,         -- the frame step's key (steps.key)
+               asset TEXT NOT NULL,       -- the painted still, relative to the project folder
+               status TEXT NOT NULL,      -- candidate, approved, rejected
+               created REAL NOT NULL,
+               PRIMARY KEY (shot, take))"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_steps, _m002_runs, _m003_takes]
 
 
 class ProjectIndex:
@@ -75,6 +88,18 @@ class ProjectIndex:
         self.db.execute(
             "INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?)", (key, kind, asset, json.dumps(meta), time.time())
         )
+
+    def record_take(self, shot: str, take: int, key: str, asset: str, status: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO takes VALUES (?, ?, ?, ?, ?, ?)", (shot, take, key, asset, status, time.time())
+        )
+
+    def set_take_status(self, shot: str, take: int, status: str) -> bool:
+        return self.db.execute("UPDATE takes SET status=? WHERE shot=? AND take=?", (status, shot, take)).rowcount > 0
+
+    def takes(self) -> list[dict]:
+        rows = self.db.execute("SELECT shot, take, key, asset, status FROM takes ORDER BY shot, take")
+        return [dict(zip(("shot", "take", "key", "asset", "status"), row, strict=True)) for row in rows]
 
     def close(self) -> None:
         self.db.close()

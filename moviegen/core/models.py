@@ -114,6 +114,7 @@ class Shot(BaseModel):
     beats: list[int] = Field(default_factory=list)  # indices into the scene's beats
     duration: float = Field(gt=0, le=120)
     prompt: str = ""
+    take: int = Field(1, ge=1, le=999)  # the approved storyboard take (1 = the first painting)
 
 
 class Asset(BaseModel):

@@ -83,6 +83,35 @@ class Project:
         beats = "\n".join(f"{i}. {beat}" for i, beat in enumerate(story.outline, 1))
         atomic.write_text(folder / "outline.md", f"# Outline — {story.title}\n\n{beats}\n")
 
+    def set_character(self, name: str, *, expect_digest: str | None = None, **fields: str) -> str:
+        """Change fields of one character in story/bible.md (other lines, edits and order are kept); a character
+        the bible does not list yet (a speaker found only in the screenplay) gets its own entry."""
+        path = locations.story_dir(self.path) / "bible.md"
+        text = path.read_text(encoding="utf-8") if path.exists() else f"# Story bible — {self.info.title}\n"
+        lines = text.splitlines()
+        start = next(
+            (i for i, ln in enumerate(lines) if ln.startswith("### ") and ln[4:].strip().upper() == name), None
+        )
+        if start is None:
+            at = next((i for i, ln in enumerate(lines) if ln.startswith("## ") and "places" in ln.lower()), len(lines))
+            if not any(ln.strip().lower() == "## characters" for ln in lines):
+                lines[at:at] = ["## Characters", ""]
+                at += 2
+            lines[at:at] = [f"### {name}", ""]
+            start = at
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
+        for key, value in fields.items():
+            label = key.replace("_", " ")
+            row = f"- {label}: {' '.join(str(value).split())}"
+            found = next((i for i in range(start + 1, end) if _field_of(lines[i]) == label), None)
+            if found is None:
+                last = max([i for i in range(start + 1, end) if lines[i].startswith("- ")], default=start)
+                lines.insert(last + 1, row)
+                end += 1
+            else:
+                lines[found] = row
+        return atomic.write_text(path, "\n".join(lines) + "\n", expect_digest=expect_digest)
+
     def cast(self) -> list[Character]:
         """The cast: the bible's entries, then anyone else the screenplay gives lines to."""
         bible = locations.story_dir(self.path) / "bible.md"
@@ -111,6 +140,11 @@ def render_bible(story: Story) -> str:
 
 
 _FIELD_RE = re.compile(r"^- (full name|role|want|look|voice):\s*(.*)$")
+
+
+def _field_of(line: str) -> str | None:
+    m = _FIELD_RE.match(line.strip())
+    return m.group(1) if m else None
 
 
 def parse_bible(text: str) -> list[Character]:
@@ -200,6 +234,19 @@ class ProjectStore:
 
     def list(self) -> list[Project]:
         return [self.open(slug) for slug in self.slugs()]
+
+    def delete(self, slug: str) -> Path:
+        """Move a project to MOVIEGEN_HOME/trash (nothing is destroyed); returns where it went."""
+        import time
+
+        path = self.open(slug).path
+        trash = locations.home_dir() / "trash" / f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}"
+        trash.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.move(str(path), str(trash))
+        except OSError as exc:
+            raise StorageError(f"cannot move {path} to the trash: {exc.strerror or exc}") from exc
+        return trash
 
 
 def _read_info(path: Path) -> ProjectInfo:

@@ -99,6 +99,23 @@ def save(path: Path, planned: dict[str, tuple[Scene, list[Shot]]], *, fresh: boo
     return {"scenes_kept": kept, "scenes_planned": replanned}
 
 
+def set_fields(path: Path, shot_id: str, **values: object) -> None:
+    """Change fields of one shot in shots.toml, keeping every other value and comment as it is."""
+    if not path.exists():
+        raise ShotListError(f"{path.name} does not exist yet", "run 'moviegen plan PROJECT' to make the shot list")
+    text = path.read_text(encoding="utf-8")
+    try:
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        raise ShotListError(f"{path.name} is not valid TOML: {exc}", "fix the file, or delete it and re-plan") from None
+    table = next((t for t in doc.get("shot", []) if str(t.get("id")) == shot_id), None)
+    if table is None:
+        raise ShotListError(f"{path.name} has no shot '{shot_id}'", "see the shot ids with 'moviegen status'")
+    for key, value in values.items():
+        table[key] = value
+    atomic.write_text(path, tomlkit.dumps(doc), expect_digest=hashlib.sha256(text.encode()).hexdigest())
+
+
 def _leading_comments(text: str) -> str:
     lines = []
     for line in text.splitlines():

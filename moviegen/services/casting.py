@@ -56,6 +56,10 @@ _FEMININE = {
     "mary",
     "lena",
 }
+VOICE_VARIANTS = FEMALE_VARIANTS + MALE_VARIANTS
+_EXPLICIT_VOICE = re.compile(r"\ben-us\+([fm][1-7])\b")
+_EXPLICIT_PITCH = re.compile(r"\bpitch (\d{1,2})\b")
+_EXPLICIT_RATE = re.compile(r"\brate (\d{3})\b")
 _SHE = re.compile(r"\b(she|her|woman|girl|mother|grandmother|sister|daughter|aunt|wife|queen)\b", re.I)
 
 
@@ -88,7 +92,11 @@ def cast_roles(cast: list[Character], extra_speakers: list[str] = ()) -> dict[st
         text = f"{c.voice} {c.look} {c.role}".lower()
         feminine = c.name.split()[0].lower() in _FEMININE or bool(_SHE.search(text))
         pool = FEMALE_VARIANTS if feminine else MALE_VARIANTS
-        variant = next((v for v in pool if v not in used), pool[i % len(pool)])
+        chosen = _EXPLICIT_VOICE.search(c.voice)
+        if chosen:  # the bible names an eSpeak voice ("en-us+f3"): it wins, even over a shared variant
+            variant = chosen.group(1)
+        else:
+            variant = next((v for v in pool if v not in used), pool[i % len(pool)])
         used.add(variant)
         pitch = 50 + int(_unit(c.name, "pitch") * 16) - 8
         rate = 160 + int(_unit(c.name, "rate") * 16) - 8
@@ -102,6 +110,10 @@ def cast_roles(cast: list[Character], extra_speakers: list[str] = ()) -> dict[st
             rate += 22
         if re.search(r"\b[6-9]0s\b|\bold\b", text):
             pitch, rate = pitch - 8, rate - 12
+        if m := _EXPLICIT_PITCH.search(c.voice):
+            pitch = int(m.group(1))
+        if m := _EXPLICIT_RATE.search(c.voice):
+            rate = int(m.group(1))
         roles[c.name] = Role(
             name=c.name,
             color=character_color(i),

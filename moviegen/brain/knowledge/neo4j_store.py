@@ -565,6 +565,15 @@ class Neo4jKnowledge:
             if i in rows
         ]
 
+    def list_workflows(self, limit: int = 20) -> list[dict]:
+        """The newest workflow records of this project, newest first."""
+        rows = self._read(
+            "MATCH (w:MgWorkflow {project: $project}) RETURN w.id AS id, w.data AS data, w.stored AS stored "
+            "ORDER BY w.stored DESC LIMIT $limit",
+            limit=int(limit),
+        )
+        return [{"workflow_id": r["id"], "stored": r["stored"], "data": json.loads(r["data"])} for r in rows]
+
     # ------------------------------------------------------------------ admin and maintenance
     def run_cypher(self, query: str, params: dict | None = None, *, admin: bool = False) -> list[dict]:
         """Raw Cypher for administrators, in a read session: the server refuses writes there."""

@@ -432,6 +432,11 @@ class SqliteKnowledge:
                 out.append({"workflow_id": wid, "score": hit.score, "stored": row[1], "data": json.loads(row[0])})
         return out
 
+    def list_workflows(self, limit: int = 20) -> list[dict]:
+        """The newest workflow records of this project, newest first."""
+        rows = self.db.execute("SELECT id, data, stored FROM workflows ORDER BY stored DESC LIMIT ?", (int(limit),))
+        return [{"workflow_id": r[0], "stored": r[2], "data": json.loads(r[1])} for r in rows]
+
     # ------------------------------------------------------------------ maintenance
     def reembed(self, progress=None) -> int:
         """Re-embed every document with the configured embedder (after switching embedders)."""

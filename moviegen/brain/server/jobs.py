@@ -11,6 +11,8 @@ from typing import Any
 from moviegen.brain.server.events import EventBus
 from moviegen.core.errors import MoviegenError, NotFoundError
 
+LOG_LINES = 200
+
 
 class JobCancelled(MoviegenError):
     code = "cancelled"
@@ -27,6 +29,8 @@ class Job:
     error: str | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
+    options: Any = field(default=None, repr=False)  # what it was started with, for a retry
+    log: list[str] = field(default_factory=list, repr=False)  # what happened, one line each
     cancel: threading.Event = field(default_factory=threading.Event, repr=False)
     thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -34,8 +38,11 @@ class Job:
         return {
             "id": self.id, "project": self.project, "kind": self.kind, "status": self.status,
             "stages": self.stages, "result": self.result, "error": self.error,
-            "started": self.started, "finished": self.finished,
+            "started": self.started, "finished": self.finished, "log": self.log[-LOG_LINES:],
         }  # fmt: skip
+
+    def note(self, line: str) -> None:
+        self.log.append(f"{time.strftime('%H:%M:%S')} {line}")
 
 
 class JobManager:
@@ -52,7 +59,8 @@ class JobManager:
     def start_render(self, project_id: str, options) -> Job:
         if self.runner_factory is None:
             raise MoviegenError("this brain was started without render workers", "start it with 'moviegen up'")
-        job = Job(id=f"job-{uuid.uuid4().hex[:10]}", project=project_id, kind="render")
+        job = Job(id=f"job-{uuid.uuid4().hex[:10]}", project=project_id, kind="render", options=options)
+        job.note(f"queued: render of {project_id}")
         with self._lock:
             self.jobs[job.id] = job
         job.thread = threading.Thread(target=self._run, args=(job, options), name=job.id, daemon=True)
@@ -72,6 +80,13 @@ class JobManager:
             job.cancel.set()
         return job
 
+    def retry(self, job_id: str) -> Job:
+        """Run a finished, failed or cancelled job again with the same options; finished steps are reused."""
+        job = self.get(job_id)
+        if job.status in ("queued", "running"):
+            raise MoviegenError(f"job {job_id} is still {job.status}", "cancel it first, or wait for it to end")
+        return self.start_render(job.project, job.options)
+
     def running(self) -> list[Job]:
         return [j for j in self.jobs.values() if j.status in ("queued", "running")]
 
@@ -88,6 +103,7 @@ class JobManager:
         from moviegen.services.render.pipeline import render
 
         job.status = "running"
+        job.note("started")
         self.events.publish("job.started", job=job.id, project=job.project)
 
         def on_event(event) -> None:
@@ -95,6 +111,8 @@ class JobManager:
                 raise JobCancelled(f"job {job.id} was cancelled", "run render_start again to resume where it stopped")
             if event.stage:
                 job.stages[event.stage] = {"done": event.done, "total": event.total}
+            if event.kind in ("stage.done", "warning") or event.kind.startswith("render"):
+                job.note(f"{event.stage or event.kind}: {event.message or f'{event.done}/{event.total}'}")
             self.events.publish(
                 "job.progress", job=job.id, project=job.project, stage=event.stage, done=event.done,
                 total=event.total, event=event.kind, message=event.message,
@@ -112,4 +130,5 @@ class JobManager:
         except Exception as exc:  # noqa: BLE001 - a job's failure is its status, never the brain's crash
             job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
         job.finished = time.time()
+        job.note(f"{job.status}" + (f": {job.error}" if job.error else f" in {job.finished - job.started:.1f} s"))
         self.events.publish(f"job.{job.status}", job=job.id, project=job.project, error=job.error)

@@ -30,7 +30,7 @@ from moviegen.core.project import Project
 from moviegen.core.scenes import scenes_of
 from moviegen.services import casting
 from moviegen.services.render import subtitles
-from moviegen.services.render.camera import OVERSCAN
+from moviegen.services.render.frames import frame_key, frame_request
 from moviegen.services.render.steps import StepRunner
 from moviegen.services.render.timeline import Timeline, content_key, draft, finalize
 
@@ -178,30 +178,13 @@ def build_graph(run: _Run):
         roles = {k: casting.Role(**v) for k, v in state["timeline"]["roles"].items()}
         cast = project.cast()
         moods = {s.id: s.mood for s in tl.scenes}
-        ow, oh = (int(round(v * OVERSCAN / 2)) * 2 for v in (tl.width, tl.height))
         scene_text = {
             s.id: " ".join(b.text for b in s.beats if b.kind == "action") for s in scenes_of(project.screenplay())
         }
         frames, music = [], []
         for cut in tl.shots:
-            speaker = next((ln.character for ln in cut.lines if ln.character in cut.shot.characters), None)
-            req = {
-                "prompt": cut.shot.prompt,
-                "width": ow,
-                "height": oh,
-                "seed": seed,
-                "location": cut.location,
-                "setting": cut.setting,
-                "time_of_day": cut.time_of_day,
-                "framing": cut.shot.framing.value,
-                "characters": [c.model_dump() for c in casting.looks(roles, cast, cut.shot.characters)],
-                "speaker": speaker,
-                "caption": cut.caption,
-                "draw_caption": False,
-                "scene_text": scene_text[cut.scene],
-                "mood": moods.get(cut.scene, ""),
-            }
-            key = content_key("frame", run.providers["image"], req, RENDER_VERSION)
+            req = frame_request(cut, tl, roles, cast, seed, scene_text[cut.scene], moods.get(cut.scene, ""))
+            key = frame_key(run.providers["image"], req, RENDER_VERSION)
             frames.append(("frame", key, cut.shot.id, {"project": root, "request": req}))
         for span in tl.scenes:
             req = {

@@ -1,0 +1,62 @@
+"""The command palette (ctrl+p): every action of the app and of the screen in front, and every project."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import Hit, Hits, Provider
+
+from moviegen.core.errors import MoviegenError
+
+# (title, what it does, action name) — offered when the screen in front has the action
+SCREEN_ACTIONS = (
+    ("New project from a premise", "create a project", "new"),
+    ("Import a screenplay", "create a project from a Fountain file", "import_file"),
+    ("Delete the selected project", "move it to the trash folder", "delete"),
+    ("Develop the story", "logline, cast, places, outline, screenplay", "develop"),
+    ("Plan the shots", "shot list from the screenplay", "plan"),
+    ("Render the film", "voices, pictures, score, mix, subtitles", "render"),
+    ("Cancel the render", "stop at the next step; finished work is kept", "cancel_render"),
+)
+TAB_ACTIONS = (
+    ("Story and screenplay", "story"),
+    ("Cast and voices", "cast"),
+    ("Storyboard and takes", "storyboard"),
+    ("Assistant", "assistant"),
+    ("Jobs", "jobs"),
+    ("Render", "render"),
+)
+
+
+class StudioCommands(Provider):
+    def actions(self) -> list[tuple[str, str, object]]:
+        app, screen = self.app, self.screen
+        out: list[tuple[str, str, object]] = [
+            ("Toggle light / dark theme", "switch the colour theme", app.action_toggle_theme),
+            ("Projects", "back to the list of projects", app.action_projects),
+            ("Help", "keys and what they do", app.action_help),
+        ]
+        for title, help_text, name in SCREEN_ACTIONS:
+            if hasattr(screen, f"action_{name}"):
+                out.append((title, help_text, getattr(screen, f"action_{name}")))
+        if hasattr(screen, "action_tab"):
+            out += [(f"Go to {title}", "switch tab", partial(screen.action_tab, tab)) for title, tab in TAB_ACTIONS]
+        try:
+            out += [
+                (f"Open project {slug}", "open it", partial(app.open_project, slug))
+                for slug in app.studio.store.slugs()
+            ]
+        except MoviegenError:
+            pass
+        return out
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self.actions():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self.actions():
+            yield Hit(1.0, name, callback, help=help_text)

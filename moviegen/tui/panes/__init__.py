@@ -1,0 +1,1 @@
+"""The tabs of a project: one pane per file, each with its .tcss beside it."""

@@ -1,0 +1,44 @@
+"""What every pane shares: its project (set by the screen), and background calls that never touch widgets
+from their thread and never take the app down — a failure becomes an error dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.containers import Vertical
+
+from moviegen.core.errors import MoviegenError
+
+
+class Pane(Vertical):
+    def __init__(self, slug: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.slug = slug
+
+    @property
+    def studio(self):
+        return self.app.studio
+
+    def reload(self) -> None:
+        """Read the project again (after a change made here or elsewhere)."""
+
+    def background(
+        self, call: Callable[[], Any], done: Callable[[Any], None] | None = None, *, group: str, exclusive: bool = True
+    ) -> None:
+        self.run_worker(
+            partial(self._call, call, done), thread=True, group=group, exclusive=exclusive, exit_on_error=False
+        )
+
+    def _call(self, call: Callable[[], Any], done: Callable[[Any], None] | None) -> None:
+        try:
+            result = call()
+        except MoviegenError as exc:
+            self.app.call_from_thread(self.app.show_error, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - one failing call never takes the studio down
+            self.app.call_from_thread(self.app.show_error, MoviegenError(f"{type(exc).__name__}: {exc}"))
+            return
+        if done is not None:
+            self.app.call_from_thread(done, result)

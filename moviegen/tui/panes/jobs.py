@@ -1,0 +1,104 @@
+"""Jobs: this session's jobs with live progress per stage, and past runs from the project's memory.
+Cancel, retry, open the log."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Label
+
+from moviegen.tui.panes.base import Pane
+from moviegen.tui.widgets.dialogs import TextDialog
+
+
+def _stages(view: dict) -> str:
+    return "  ".join(f"{s} {p['done']}/{p['total']}" for s, p in view.get("stages", {}).items()) or "—"
+
+
+class JobsPane(Pane):
+    BINDINGS = [
+        Binding("c", "cancel", "Cancel job"),
+        Binding("t", "retry", "Retry"),
+        Binding("l", "log", "Log"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Label("jobs in this session", classes="heading")
+        yield DataTable(id="jobs", cursor_type="row")
+        yield Label("past runs (from the project's memory)", classes="heading")
+        yield DataTable(id="runs", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.query_one("#jobs", DataTable).add_columns("job", "status", "progress", "started")
+        self.query_one("#runs", DataTable).add_columns("run", "outcome", "seconds", "film", "when")
+        self.past: dict[str, dict] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        self.show_jobs()
+        self.background(lambda: self.studio.past_runs(self.slug), self._show_past, group="runs-read")
+
+    def mine(self) -> list[dict]:
+        return [j for j in self.app.job_views.values() if j["project"] == self.slug]
+
+    def show_jobs(self) -> None:
+        table = self.query_one("#jobs", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for j in self.mine():
+            table.add_row(j["id"], j["status"], _stages(j), time.strftime("%H:%M:%S", time.localtime(j["started"])),
+                          key=j["id"])  # fmt: skip
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    def _show_past(self, runs: list[dict]) -> None:
+        table = self.query_one("#runs", DataTable)
+        table.clear()
+        self.past = {r["workflow_id"]: r for r in runs}
+        for r in runs:
+            d = r["data"]
+            table.add_row(
+                d.get("kind", "?"), d.get("outcome", "?"), f"{d.get('seconds', 0):.1f}",
+                f"{d.get('duration', 0):.1f} s" if "duration" in d else d.get("error", "—")[:40],
+                time.strftime("%Y-%m-%d %H:%M", time.localtime(d.get("started", r["stored"]))), key=r["workflow_id"],
+            )  # fmt: skip
+
+    def on_job(self, event: dict) -> None:
+        if event.get("project") == self.slug:
+            self.show_jobs()
+            if event["kind"] in ("job.done", "job.failed", "job.cancelled"):
+                self.background(lambda: self.studio.past_runs(self.slug), self._show_past, group="runs-read")
+
+    def selected_job(self) -> str | None:
+        table = self.query_one("#jobs", DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_cancel(self) -> None:
+        job = self.selected_job()
+        if job:
+            self.background(lambda: self.studio.jobs.cancel(job), lambda _: self.app.notify(f"cancelling {job}…"),
+                            group="job-control")  # fmt: skip
+
+    def action_retry(self) -> None:
+        job = self.selected_job()
+        if job:
+            self.background(lambda: self.studio.jobs.retry(job), self.app.job_started, group="job-control")
+
+    def action_log(self) -> None:
+        runs = self.query_one("#runs", DataTable)
+        if self.query_one("#jobs", DataTable).has_focus or not runs.has_focus:
+            job = self.selected_job()
+            if job:
+                self.background(lambda: self.studio.jobs.get(job), self._log, group="job-log")
+                return
+        if runs.row_count:
+            run = self.past[runs.coordinate_to_cell_key(runs.cursor_coordinate).row_key.value]
+            self.app.push_screen(TextDialog(f"run {run['workflow_id']}", json.dumps(run["data"], indent=2)))
+
+    def _log(self, view: dict) -> None:
+        self.app.push_screen(TextDialog(f"log of {view['id']} ({view['status']})", "\n".join(view.get("log", []))))

@@ -1,0 +1,124 @@
+"""Render: choose a format, start the render, watch each stage, open the film or reveal its folder."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, Label, ProgressBar, Select, Static
+
+from moviegen.tui.jobs import RENDER_STAGES
+from moviegen.tui.panes.base import Pane
+
+RESOLUTIONS = ("1280x720", "1920x1080", "854x480", "640x360")
+
+
+class RenderPane(Pane):
+    BINDINGS = [
+        Binding("o", "open_result", "Open film"),
+        Binding("f", "reveal", "Show folder"),
+    ]
+
+    def __init__(self, slug: str, **kwargs) -> None:
+        super().__init__(slug, **kwargs)
+        self.job_id: str | None = None
+        self.film: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="render-options"):
+            yield Select([(r, r) for r in RESOLUTIONS], value=RESOLUTIONS[0], id="resolution", allow_blank=False)
+            yield Select([(a, a) for a in ("16:9", "9:16", "1:1")], value="16:9", id="aspect", allow_blank=False)
+            yield Button("Render", variant="primary", id="start")
+            yield Button("Cancel", variant="error", id="stop", disabled=True)
+        for stage in RENDER_STAGES:
+            with Horizontal(classes="stage"):
+                yield Label(stage, classes="stage-name")
+                yield ProgressBar(id=f"bar-{stage}", show_eta=False)
+        yield Static("", id="render-result")
+
+    def on_mount(self) -> None:
+        fmt = self.studio.project(self.slug).info.format
+        if fmt.resolution in RESOLUTIONS:
+            self.query_one("#resolution", Select).value = fmt.resolution
+        self.query_one("#aspect", Select).value = fmt.aspect
+        self.reload()
+
+    def reload(self) -> None:
+        renders = sorted(
+            Path(self.studio.project(self.slug).path, "renders").glob("*.mp4"), key=lambda p: p.stat().st_mtime
+        )
+        if renders and self.job_id is None:
+            self.film = str(renders[-1])
+            self.query_one("#render-result", Static).update(
+                f"last film: [b]{renders[-1].name}[/b] — o opens it, f shows its folder"
+            )
+        elif self.job_id is None:
+            self.query_one("#render-result", Static).update("no film yet — ctrl+r or the Render button makes it")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            self.screen.action_render()
+        elif event.button.id == "stop":
+            self.screen.action_cancel_render()
+
+    def options(self) -> tuple[str, str]:
+        return str(self.query_one("#resolution", Select).value), str(self.query_one("#aspect", Select).value)
+
+    def started(self, job: dict) -> None:
+        self.job_id = job["id"]
+        self.query_one("#start", Button).disabled = True
+        self.query_one("#stop", Button).disabled = False
+        for stage in RENDER_STAGES:
+            self.query_one(f"#bar-{stage}", ProgressBar).update(total=None, progress=0)
+        self.query_one("#render-result", Static).update(f"rendering ({job['id']})…")
+
+    def on_job(self, event: dict) -> None:
+        """An event of any job: this pane follows only its own."""
+        if event.get("job") != self.job_id:
+            return
+        kind = event["kind"]
+        if kind == "job.progress" and event.get("stage") in RENDER_STAGES:
+            bar = self.query_one(f"#bar-{event['stage']}", ProgressBar)
+            bar.update(total=max(event["total"], 1), progress=event["done"])
+        elif kind in ("job.done", "job.failed", "job.cancelled"):
+            self.query_one("#start", Button).disabled = False
+            self.query_one("#stop", Button).disabled = True
+            if kind == "job.done":
+                self.background(lambda: self.studio.jobs.get(event["job"]), self._done, group="render-result")
+            else:
+                word = "failed" if kind == "job.failed" else "was cancelled"
+                self.query_one("#render-result", Static).update(
+                    f"the render {word}: {event.get('error') or ''}\n"
+                    "→ finished steps are kept: render again to resume where it stopped"
+                )
+                self.job_id = None
+
+    def _done(self, job: dict) -> None:
+        report = job.get("result") or {}
+        self.film = report.get("film")
+        self.job_id = None
+        self.query_one("#render-result", Static).update(
+            f"[b]{Path(self.film).name if self.film else '?'}[/b] — {report.get('duration', 0):.1f} s, "
+            f"{report.get('width')}x{report.get('height')} — o opens it, f shows its folder"
+        )
+
+    def action_open_result(self) -> None:
+        self._open(self.film)
+
+    def action_reveal(self) -> None:
+        self._open(str(Path(self.film).parent) if self.film else None)
+
+    def _open(self, target: str | None) -> None:
+        if not target:
+            self.app.notify("no film yet — ctrl+r renders it", severity="warning")
+            return
+        opener = shutil.which("xdg-open") or shutil.which("open")
+        if opener is None:
+            self.app.notify(f"it is at {target} (no program to open it with)")
+            return
+        subprocess.Popen([opener, target], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.app.notify(f"opening {target}")

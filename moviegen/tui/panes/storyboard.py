@@ -1,0 +1,188 @@
+"""Storyboard: every shot as a thumbnail, grouped by scene; the selected shot's details and takes. Paint the
+storyboard before rendering, paint another take of one shot, approve or reject a take."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Label, Static
+
+from moviegen.tui.messages import ProjectChanged
+from moviegen.tui.panes.base import Pane
+from moviegen.tui.widgets.thumbnail import Thumbnail, graphics
+
+
+class ShotTile(Vertical, can_focus=True):
+    """One shot in the grid: its approved take's still and a caption."""
+
+    class Chosen(Message):
+        def __init__(self, shot: dict) -> None:
+            super().__init__()
+            self.shot = shot
+
+    def __init__(self, shot: dict) -> None:
+        super().__init__(classes="tile", id=f"shot-{shot['id'].replace('.', '-')}")
+        self.shot = shot
+
+    def compose(self) -> ComposeResult:
+        yield Thumbnail(self.shot.get("frame"), empty="·")
+        take = f" t{self.shot['take']}" if self.shot["take"] > 1 else ""
+        yield Label(f"{self.shot['id']}{take} {self.shot['framing']}", classes="caption")
+
+    def on_focus(self) -> None:
+        self.post_message(self.Chosen(self.shot))
+
+    def on_click(self) -> None:
+        self.focus()
+
+
+class StoryboardPane(Pane):
+    BINDINGS = [
+        Binding("b", "paint_board", "Paint board"),
+        Binding("g", "regenerate", "New take"),
+        Binding("a", "approve", "Approve"),
+        Binding("x", "reject", "Reject"),
+        Binding("left_square_bracket", "take(-1)", "◀ take", key_display="["),
+        Binding("right_square_bracket", "take(1)", "take ▶", key_display="]"),
+        Binding("right,down", "app.focus_next", "Next", show=False),
+        Binding("left,up", "app.focus_previous", "Previous", show=False),
+    ]
+
+    def __init__(self, slug: str, **kwargs) -> None:
+        super().__init__(slug, **kwargs)
+        self.shots: list[dict] = []
+        self.current: dict | None = None
+        self.viewing = 0  # index into the current shot's takes
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield VerticalScroll(id="board")
+            with VerticalScroll(id="detail"):
+                yield Thumbnail(id="take-picture", empty="no still yet — b paints the storyboard")
+                if graphics() is not None:  # the terminal shows real images: the take at full resolution
+                    yield graphics()(None, id="take-real")
+                yield Static("", id="take-text")
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.background(lambda: self.studio.shots(self.slug), self._show, group="board-read")
+
+    async def _show(self, shots: list[dict]) -> None:
+        self.shots = shots
+        board = self.query_one("#board", VerticalScroll)
+        await board.remove_children()
+        if not shots:
+            await board.mount(Static("no shot list yet — ctrl+l plans the shots", classes="empty"))
+            return
+        scenes: dict[str, list[dict]] = {}
+        for s in shots:
+            scenes.setdefault(s["scene"], []).append(s)
+        widgets = []
+        for scene, group in scenes.items():
+            widgets.append(Label(f"scene {scene}", classes="scene"))
+            widgets.append(Grid(*[ShotTile(s) for s in group], classes="tiles"))
+        await board.mount_all(widgets)
+        keep = self.current["id"] if self.current else shots[0]["id"]
+        self.choose(next((s for s in shots if s["id"] == keep), shots[0]))
+
+    def on_shot_tile_chosen(self, event: ShotTile.Chosen) -> None:
+        self.choose(event.shot)
+
+    def takes(self) -> list[dict]:
+        """The current shot's takes: the first painting, then every take painted since."""
+        shot = self.current or {}
+        first = {"take": 1, "status": "approved" if shot.get("take", 1) == 1 else "candidate"}
+        if shot.get("take", 1) == 1:
+            first["frame"] = shot.get("frame")
+        listed = [{**t, "frame": f"{self._root()}/{t['asset']}"} for t in shot.get("takes", [])]
+        return [first, *[t for t in listed if t["take"] != 1]]
+
+    def _root(self) -> str:
+        return str(self.studio.project(self.slug).path)
+
+    def choose(self, shot: dict, take: int | None = None) -> None:
+        self.current = shot
+        takes = self.takes()
+        wanted = take or shot.get("take", 1)
+        self.viewing = next((i for i, t in enumerate(takes) if t["take"] == wanted), 0)
+        self._detail()
+
+    def _detail(self) -> None:
+        shot, takes = self.current, self.takes()
+        if shot is None:
+            return
+        t = takes[self.viewing]
+        frame = t.get("frame") or (shot.get("frame") if t["take"] == shot["take"] else None)
+        self.query_one("#take-picture", Thumbnail).show(frame)
+        for real in self.query("#take-real"):
+            self.query_one("#take-picture").display = False
+            real.image = frame
+        marks = " ".join(
+            f"[reverse]{x['take']}[/reverse]" if i == self.viewing else str(x["take"]) for i, x in enumerate(takes)
+        )
+        self.query_one("#take-text", Static).update(
+            f"[b]shot {shot['id']}[/b] · scene {shot['scene']} · {shot['framing']}, {shot['camera']}, "
+            f"{shot['duration']:.1f} s\n{', '.join(shot['characters']) or 'no one'} — {shot['subject']}\n"
+            f"[dim]{shot['prompt']}[/dim]\n"
+            f"takes: {marks}   viewing take {t['take']} ({'in the film' if t['take'] == shot['take'] else t['status']})\n"
+            "[dim]g new take · a approve · x reject · [ ] other takes[/dim]"
+        )
+
+    def action_take(self, step: int) -> None:
+        if self.current:
+            self.viewing = (self.viewing + step) % len(self.takes())
+            self._detail()
+
+    def action_paint_board(self) -> None:
+        self.app.notify("painting the storyboard…")
+        self.background(lambda: self.studio.paint_storyboard(self.slug), self._painted, group="paint")
+
+    def _painted(self, count: int) -> None:
+        self.app.notify(f"storyboard painted ({count} new still(s))")
+        self.reload()
+
+    def action_regenerate(self) -> None:
+        if not self.current:
+            return
+        shot_id = self.current["id"]
+        self.app.notify(f"painting a new take of shot {shot_id}…")
+        self.background(lambda: self.studio.paint_take(self.slug, shot_id), self._new_take, group="paint")
+
+    def _new_take(self, take: dict) -> None:
+        self.app.notify(f"shot {take['shot']}: take {take['take']} painted — a approves it, x rejects it")
+        self._refresh_current(take["shot"], take["take"])
+
+    def _refresh_current(self, shot_id: str, take: int) -> None:
+        def done(shots: list[dict]) -> None:
+            self.shots = shots
+            shot = next(s for s in shots if s["id"] == shot_id)
+            self.choose(shot, take)
+
+        self.background(lambda: self.studio.shots(self.slug), done, group="board-read")
+
+    def action_approve(self) -> None:
+        if not self.current:
+            return
+        shot_id, take = self.current["id"], self.takes()[self.viewing]["take"]
+
+        def done(_: None) -> None:
+            self.app.notify(f"shot {shot_id}: take {take} is in the film")
+            self.post_message(ProjectChanged(self.slug, "shots"))
+            self.reload()
+
+        self.background(lambda: self.studio.approve_take(self.slug, shot_id, take), done, group="takes")
+
+    def action_reject(self) -> None:
+        if not self.current:
+            return
+        shot_id, take = self.current["id"], self.takes()[self.viewing]["take"]
+
+        def done(_: None) -> None:
+            self.app.notify(f"shot {shot_id}: take {take} set aside")
+            self._refresh_current(shot_id, self.current["take"])
+
+        self.background(lambda: self.studio.reject_take(self.slug, shot_id, take), done, group="takes")
