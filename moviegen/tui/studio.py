@@ -118,18 +118,23 @@ class Studio:
         return set_voice(self.project(slug), name, voice)
 
     # ------------------------------------------------------------------ storyboard
-    def shots(self, slug: str) -> list[dict[str, Any]]:
+    def shots(self, slug: str) -> tuple[list[dict[str, Any]], str | None]:
+        """The shot list with each shot's stills and takes, and what is wrong with it, if anything (a shot list
+        out of step with the screenplay still lists; it just cannot be painted until it is fixed)."""
         from moviegen.core import shotlist
-        from moviegen.core.errors import ShotListError
+        from moviegen.core.errors import MoviegenError, ShotListError
         from moviegen.services.storyboard import frames
 
         project = self.project(slug)
         try:
             shots = shotlist.load(locations.shots_file(project.path))
-        except ShotListError:
-            return []
-        painted = frames(project, self.brain.providers()["image"])
-        return [{**s.model_dump(mode="json"), **painted.get(s.id, {})} for s in shots]
+        except ShotListError as exc:
+            return [], None if not locations.shots_file(project.path).exists() else f"{exc.message} → {exc.hint}"
+        try:
+            painted, problem = frames(project, self.brain.providers()["image"]), None
+        except MoviegenError as exc:
+            painted, problem = {}, f"{exc.message} → {exc.hint}" if exc.hint else exc.message
+        return [{"frame": None, "takes": [], **s.model_dump(mode="json"), **painted.get(s.id, {})} for s in shots], problem
 
     def paint_storyboard(self, slug: str, progress=None) -> int:
         from moviegen.services.storyboard import paint_storyboard

@@ -71,12 +71,16 @@ class StoryboardPane(Pane):
     def reload(self) -> None:
         self.background(lambda: self.studio.shots(self.slug), self._show, group="board-read")
 
-    async def _show(self, shots: list[dict]) -> None:
+    async def _show(self, listed: tuple[list[dict], str | None]) -> None:
+        shots, problem = listed
         self.shots = shots
         board = self.query_one("#board", VerticalScroll)
         await board.remove_children()
+        if problem:
+            await board.mount(Static(f"[b]{problem}[/b]", classes="problem"))
         if not shots:
-            await board.mount(Static("no shot list yet — ctrl+l plans the shots", classes="empty"))
+            if not problem:
+                await board.mount(Static("no shot list yet — ctrl+l plans the shots", classes="empty"))
             return
         scenes: dict[str, list[dict]] = {}
         for s in shots:
@@ -157,8 +161,8 @@ class StoryboardPane(Pane):
         self._refresh_current(take["shot"], take["take"])
 
     def _refresh_current(self, shot_id: str, take: int) -> None:
-        def done(shots: list[dict]) -> None:
-            self.shots = shots
+        def done(listed: tuple[list[dict], str | None]) -> None:
+            shots = self.shots = listed[0]
             shot = next(s for s in shots if s["id"] == shot_id)
             self.choose(shot, take)
 

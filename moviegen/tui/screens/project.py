@@ -34,6 +34,7 @@ class ProjectScreen(Screen):
         Binding("ctrl+l", "plan", "Plan"),
         Binding("ctrl+r", "render", "Render"),
         Binding("ctrl+x", "cancel_render", "Cancel"),
+        Binding("ctrl+o", "open_film", "Open film", show=False),
         *[Binding(f"f{n}", f"tab('{tab}')", title, show=False) for n, (tab, title, _) in enumerate(TABS, 2)],
     ]
 
@@ -111,6 +112,9 @@ class ProjectScreen(Screen):
         job = render.job_id
         render.background(lambda: self.app.studio.jobs.cancel(job), lambda _: self.app.notify("cancelling…"),
                           group="cancel")  # fmt: skip
+
+    def action_open_film(self) -> None:
+        self.pane("render").action_open_result()
 
     def on_job(self, event: dict) -> None:
         for tab in ("render", "jobs"):

@@ -1,0 +1,93 @@
+"""The studio under test: the real app from the same factory `moviegen tui` uses, in-process (no brain
+server), in the temp world of tests/conftest.py."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from moviegen.core.project import ProjectStore
+from moviegen.core.settings import get_settings
+
+pytestmark = pytest.mark.tui
+
+
+async def settle(app, pilot) -> None:
+    """Let every background call finish (the event follower runs for the app's life and is not waited for)."""
+    for _ in range(4):
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group != "events" and not w.is_finished]
+        if busy:
+            await app.workers.wait_for_complete(busy)
+    await pilot.pause()
+
+
+async def until(pilot, condition, timeout: float = 120.0, what: str = "the app") -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press({" ": "space", ".": "full_stop", ",": "comma", "'": "apostrophe"}.get(ch, ch))
+
+
+def make_studio():
+    from moviegen.tui.studio import Studio
+
+    return Studio.open(use_server=False)
+
+
+@pytest.fixture
+def lantern(sample_path) -> Path:
+    """The sample screenplay imported and planned (no render)."""
+    from moviegen.services.planner import plan
+    from moviegen.services.screenplay import import_screenplay
+
+    store = ProjectStore(get_settings().projects_dir)
+    project = import_screenplay(store, sample_path, slug="lantern-road")
+    plan(project)
+    return project.path
+
+
+@pytest.fixture(scope="session")
+def painted_template(tmp_path_factory) -> Path:
+    """The sample imported, planned and its storyboard painted once per test process (copied per test)."""
+    import os
+
+    from moviegen.brain.local import LocalBrain
+    from moviegen.core.settings import reset_settings
+    from moviegen.services.planner import plan
+    from moviegen.services.screenplay import import_screenplay
+    from moviegen.services.storyboard import paint_storyboard
+
+    root = tmp_path_factory.mktemp("painted")
+    old = os.environ.get("MOVIEGEN_PROJECTS_DIR")
+    os.environ["MOVIEGEN_PROJECTS_DIR"] = str(root)
+    reset_settings()
+    try:
+        sample = Path(__file__).resolve().parents[1] / "fixtures" / "lantern_road.fountain"
+        project = import_screenplay(ProjectStore(root), sample, slug="lantern-road")
+        plan(project)
+        paint_storyboard(project, LocalBrain(get_settings()), "storyboard-painter")
+    finally:
+        if old is None:
+            os.environ.pop("MOVIEGEN_PROJECTS_DIR", None)
+        else:
+            os.environ["MOVIEGEN_PROJECTS_DIR"] = old
+        reset_settings()
+    return project.path
+
+
+@pytest.fixture
+def painted(painted_template) -> Path:
+    target = get_settings().projects_dir / "lantern-road"
+    shutil.copytree(painted_template, target)
+    return target
