@@ -37,7 +37,7 @@ class RenderPane(Pane):
         for stage in RENDER_STAGES:
             with Horizontal(classes="stage"):
                 yield Label(stage, classes="stage-name")
-                yield ProgressBar(id=f"bar-{stage}", show_eta=False)
+                yield ProgressBar(total=1, id=f"bar-{stage}", show_eta=False)  # idle: empty, not animated
         yield Static("", id="render-result")
 
     def on_mount(self) -> None:
