@@ -1,3 +1,3 @@
-from moviegen.cli.main import run
+from moviegen.cli.entry import run
 
 run()

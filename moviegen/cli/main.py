@@ -52,7 +52,7 @@ def main(
     State.debug = debug or os.environ.get("MOVIEGEN_DEBUG", "").lower() in ("1", "true", "yes")
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
-            from moviegen.cli.tui import open_studio
+            from moviegen.tui.launch import open_studio
 
             open_studio()
         else:

@@ -38,7 +38,7 @@ class LocalJobs:
         if self.workers == 1:
             return InlineRunner(LocalBrain(self.brain.settings))
         if self._pool is None:
-            self._pool = LocalPool(LocalBrain, self.workers)
+            self._pool = LocalPool(LocalBrain, self.workers, nice=10)  # the keyboard comes first
         return nullcontext(self._pool)  # jobs borrow the pool; it closes with the app
 
     def start(self, slug: str, resolution: str, aspect: str) -> dict[str, Any]:

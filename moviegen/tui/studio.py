@@ -134,7 +134,9 @@ class Studio:
             painted, problem = frames(project, self.brain.providers()["image"]), None
         except MoviegenError as exc:
             painted, problem = {}, f"{exc.message} → {exc.hint}" if exc.hint else exc.message
-        return [{"frame": None, "takes": [], **s.model_dump(mode="json"), **painted.get(s.id, {})} for s in shots], problem
+        return [
+            {"frame": None, "takes": [], **s.model_dump(mode="json"), **painted.get(s.id, {})} for s in shots
+        ], problem
 
     def paint_storyboard(self, slug: str, progress=None) -> int:
         from moviegen.services.storyboard import paint_storyboard

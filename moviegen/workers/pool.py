@@ -27,8 +27,11 @@ def default_workers() -> int:
 
 
 class LocalPool:
-    def __init__(self, brain_factory: Callable[[], Brain], workers: int = 0, retries: int = 2) -> None:
+    def __init__(self, brain_factory: Callable[[], Brain], workers: int = 0, retries: int = 2, nice: int = 0) -> None:
+        """``nice`` lowers the workers' CPU priority: an interactive app beside them stays responsive, and
+        they still get every cycle nobody else wants."""
         self.brain_factory = brain_factory
+        self.nice = nice
         self.workers = workers or default_workers()
         self.retries = retries
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
@@ -40,7 +43,10 @@ class LocalPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=self._ctx, initializer=tasks.init_worker, initargs=(self.brain_factory,)
+                self.workers,
+                mp_context=self._ctx,
+                initializer=tasks.init_worker,
+                initargs=(self.brain_factory, self.nice),
             )
         return self._pool
 

@@ -11,9 +11,13 @@ from moviegen.services.render.steps import run_step
 _brain: Brain | None = None
 
 
-def init_worker(brain_factory: Callable[[], Brain]) -> None:
-    """Pool initializer: each worker process builds its own brain once."""
+def init_worker(brain_factory: Callable[[], Brain], nice: int = 0) -> None:
+    """Pool initializer: each worker process builds its own brain once (at a lower priority if asked)."""
     global _brain
+    if nice:
+        import os
+
+        os.nice(nice)
     _brain = brain_factory()
 
 

@@ -29,7 +29,7 @@ def fake_program(tmp_path: Path, name: str) -> Path:
     bin_dir.mkdir(exist_ok=True)
     record = tmp_path / f"{name}.args"
     script = bin_dir / name
-    script.write_text(f"#!/bin/sh\necho \"$@\" >> {record}\n")
+    script.write_text(f'#!/bin/sh\necho "$@" >> {record}\n')
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return record
 
