@@ -34,6 +34,17 @@ async def until(pilot, condition, timeout: float = 120.0, what: str = "the app")
         await pilot.pause(0.05)
 
 
+async def open_first_project(app, pilot):
+    """From the projects list, open the first project and wait until its tabs have read it."""
+    from moviegen.tui.screens.project import ProjectScreen
+
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, ProjectScreen), what="the project")
+    await settle(app, pilot)
+    return app.screen
+
+
 async def type_text(pilot, text: str) -> None:
     for ch in text:
         await pilot.press({" ": "space", ".": "full_stop", ",": "comma", "'": "apostrophe"}.get(ch, ch))

@@ -18,7 +18,7 @@ from moviegen.tui.screens.project import ProjectScreen
 from moviegen.tui.screens.projects import ProjectsScreen
 from moviegen.tui.widgets.dialogs import ConfirmDialog, ErrorDialog, PromptDialog, TextDialog
 from moviegen.tui.widgets.fountain_area import FountainArea
-from tests.tui.conftest import make_studio, settle, type_text, until
+from tests.tui.conftest import make_studio, open_first_project, settle, type_text, until
 
 pytestmark = [pytest.mark.tui]
 
@@ -87,9 +87,7 @@ def test_cancel_a_render_then_retry_resumes(lantern):
     async def main():
         app = create_app(make_studio())
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ProjectScreen))
+            await open_first_project(app, pilot)
             screen = app.screen
             screen.pane("render").query_one("#resolution").value = "640x360"
             await pilot.press("ctrl+r")
@@ -127,10 +125,7 @@ def test_a_failing_render_is_reported_and_the_studio_keeps_running(lantern):
     async def main():
         app = create_app(make_studio())
         async with app.run_test(size=(100, 30)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ProjectScreen))
-            await settle(app, pilot)
+            await open_first_project(app, pilot)
             screen = app.screen
             await pilot.press("ctrl+r")
             await until(pilot, lambda: any(v["status"] == "failed" for v in app.job_views.values()), 60, "failure")
@@ -148,10 +143,7 @@ def test_edit_a_dialogue_line_and_save(lantern):
     async def main():
         app = create_app(make_studio())
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ProjectScreen))
-            await settle(app, pilot)
+            await open_first_project(app, pilot)
             area = app.screen.query_one(FountainArea)
             row = next(i for i, ln in enumerate(area.text.splitlines()) if ln.startswith("Then I have fifty-nine"))
             area.focus()
@@ -173,10 +165,7 @@ def test_save_refuses_to_overwrite_a_change_made_elsewhere(lantern):
     async def main():
         app = create_app(make_studio())
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ProjectScreen))
-            await settle(app, pilot)
+            await open_first_project(app, pilot)
             theirs = path.read_text().replace("Negative.", "Affirmative.")
             path.write_text(theirs)  # another editor saves first
             area = app.screen.query_one(FountainArea)
@@ -198,9 +187,7 @@ def test_storyboard_new_take_approve_and_reject(painted):
     async def main():
         app = create_app(make_studio())
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ProjectScreen))
+            await open_first_project(app, pilot)
             await pilot.press("f4")
             await settle(app, pilot)
             board = app.screen.pane("storyboard")
@@ -235,9 +222,7 @@ def test_cast_voice_sample_and_recast(lantern, tmp_path, monkeypatch):
     async def main():
         app = create_app(make_studio())
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ProjectScreen))
+            await open_first_project(app, pilot)
             await pilot.press("f3")
             await settle(app, pilot)
             table = app.screen.query_one("#cast-table", DataTable)
@@ -265,9 +250,7 @@ def test_assistant_answers_from_the_project_with_sources(lantern):
     async def main():
         app = create_app(make_studio())
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ProjectScreen))
+            await open_first_project(app, pilot)
             await pilot.press("f5")
             await settle(app, pilot)
             app.screen.query_one("#question").focus()

@@ -1,0 +1,41 @@
+"""The studio with a brain server running: it says so, renders through the brain's tools and follows the
+render on the brain's /events socket."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from moviegen.tui.app import create_app
+from moviegen.tui.studio import Studio
+from tests.server.conftest import start_brain, stop_brain
+from tests.tui.conftest import open_first_project, settle, until
+
+pytestmark = [pytest.mark.tui, pytest.mark.integration, pytest.mark.slow]
+
+
+def test_render_through_a_running_brain_with_live_events(lantern, tmp_path, monkeypatch):
+    brain = start_brain(tmp_path)  # the same projects folder as this test's world
+    try:
+        monkeypatch.setenv("MOVIEGEN_BRAIN_URL", brain.ws)
+
+        async def main():
+            app = create_app(Studio.open())
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settle(app, pilot)
+                assert "brain server at ws://127.0.0.1" in str(app.screen.query_one("#where", Static).render())
+                screen = await open_first_project(app, pilot)
+                screen.pane("render").query_one("#resolution").value = "640x360"
+                await pilot.press("ctrl+r")
+                await until(pilot, lambda: any(v["status"] == "done" for v in app.job_views.values()), 300, "render")
+                view = next(iter(app.job_views.values()))
+                assert {"voices", "pictures", "segments", "publish"} <= set(view["stages"])  # from /events
+                await until(pilot, lambda: screen.pane("render").film is not None, 30, "the result")
+                assert Path(screen.pane("render").film).exists()
+
+        asyncio.run(main())
+    finally:
+        stop_brain(brain)
