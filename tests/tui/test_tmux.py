@@ -43,8 +43,8 @@ def test_moviegen_tui_in_tmux(lantern, tmp_path, monkeypatch):
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], env=env, check=True)
     monkeypatch.setenv("TMUX_TMPDIR", str(socket_dir))  # capture-pane and send-keys find the same server
     try:
-        shown = wait_for(session, "lantern-road")
-        assert "1 project(s)" in shown and "in-process" in shown
+        shown = wait_for(session, "1 project(s) in")
+        assert "lantern-road" in shown and "in-process" in shown
         subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
         shown = wait_for(session, "Storyboard")
         assert "Title: Lantern Road" in wait_for(session, "Title: Lantern Road")
