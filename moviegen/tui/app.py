@@ -8,6 +8,7 @@ from textual.binding import Binding
 
 from moviegen.core.errors import MoviegenError
 from moviegen.tui.commands import StudioCommands
+from moviegen.tui.heap import CHECK_EVERY, HeapKeeper
 from moviegen.tui.studio import Studio
 from moviegen.tui.widgets.dialogs import ErrorDialog
 
@@ -43,11 +44,14 @@ class StudioApp(App):
         self.studio = studio or Studio.open()
         self.theme = theme
         self.job_views: dict[str, dict] = {}
+        self.heap = HeapKeeper()
 
     def on_mount(self) -> None:
         from moviegen.tui.screens.projects import ProjectsScreen
 
         self.push_screen(ProjectsScreen())
+        self.call_after_refresh(self.heap.start)
+        self.set_interval(CHECK_EVERY, self.heap.tick)
         self.run_worker(self._follow_jobs(), name="events", group="events", exit_on_error=False)
 
     async def _follow_jobs(self) -> None:
@@ -108,12 +112,21 @@ class StudioApp(App):
             self.show_error(exc)
             return
         self.push_screen(ProjectScreen(slug))
+        self.call_after_refresh(self.heap.settle)
 
     def show_error(self, exc: MoviegenError) -> None:
         """An error to read: a dialog with what went wrong and what to do. The app keeps running."""
         self.push_screen(ErrorDialog(exc.message, exc.hint))
 
+    async def on_event(self, event) -> None:
+        from textual import events
+
+        if isinstance(event, events.Key | events.MouseDown):
+            self.heap.touched()
+        await super().on_event(event)
+
     def on_unmount(self) -> None:
+        self.heap.stop()
         self.studio.close()
 
 

@@ -4,6 +4,7 @@ the real image instead, through textual-image, when it was detected before the a
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,9 +15,24 @@ from textual.widget import Widget
 _GRAPHICS: type | None = None
 
 
+_GRAPHIC_TERMS = ("kitty", "ghostty", "wezterm", "foot", "mlterm", "sixel", "contour")
+_GRAPHIC_PROGRAMS = ("WezTerm", "ghostty", "iTerm.app", "kitty", "rio")
+
+
+def _terminal_may_show_images() -> bool:
+    term, program = os.environ.get("TERM", "").lower(), os.environ.get("TERM_PROGRAM", "")
+    return "KITTY_WINDOW_ID" in os.environ or any(t in term for t in _GRAPHIC_TERMS) or program in _GRAPHIC_PROGRAMS
+
+
 def detect_graphics() -> None:
-    """Ask the terminal what it can show; must run before Textual takes the terminal over."""
+    """Ask the terminal what it can show; must run before Textual takes the terminal over. Asking costs up to
+    ~0.2 s in a terminal that does not answer, so by default (MOVIEGEN_GRAPHICS=auto) only terminals that say
+    who they are (Kitty, Ghostty, WezTerm, foot, mlterm, iTerm2, …) are asked; 'on' always asks, 'off' never."""
     global _GRAPHICS
+    mode = os.environ.get("MOVIEGEN_GRAPHICS", "auto").lower()
+    if mode == "off" or (mode != "on" and not _terminal_may_show_images()):
+        _GRAPHICS = None
+        return
     try:
         from textual_image.renderable import Image as Auto
         from textual_image.renderable.sixel import Image as Sixel
