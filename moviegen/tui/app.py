@@ -63,7 +63,22 @@ class StudioApp(App):
         self.job_views[view["id"]] = {**view, "stages": dict(view.get("stages") or {})}
         self.job_event({"kind": "job.queued", "job": view["id"], "project": view["project"]})
 
+    EDITS = {"screenplay.updated": "screenplay", "story.developed": "story", "shots.planned": "shots"}
+
     def job_event(self, event: dict) -> None:
+        """One event from the brain (or the in-process job manager): jobs' progress, and edits made through
+        the brain by other clients, which the open project reads again (unsaved text in the editor is kept)."""
+        from moviegen.tui.messages import ProjectChanged
+        from moviegen.tui.screens.project import ProjectScreen
+        from moviegen.tui.screens.projects import ProjectsScreen
+
+        kind = event.get("kind", "")
+        if kind in self.EDITS and isinstance(self.screen, ProjectScreen) and self.screen.slug == event.get("project"):
+            self.screen.post_message(ProjectChanged(event["project"], self.EDITS[kind]))
+            if kind == "screenplay.updated" and self.screen.pane("story").dirty:
+                self.notify("the screenplay was changed elsewhere; saving now will show you both", severity="warning")
+        elif kind == "project.created" and isinstance(self.screen, ProjectsScreen):
+            self.screen.action_refresh()
         job_id = event.get("job")
         if not job_id:
             return
@@ -71,7 +86,6 @@ class StudioApp(App):
             job_id, {"id": job_id, "project": event.get("project", ""), "kind": "render", "status": "queued",
                      "stages": {}, "started": event.get("at", 0.0)}
         )  # fmt: skip
-        kind = event["kind"]
         if kind == "job.started":
             view["status"] = "running"
         elif kind == "job.progress" and event.get("stage"):

@@ -18,6 +18,22 @@ SCREEN_ACTIONS = (
     ("Render the film", "voices, pictures, score, mix, subtitles", "render"),
     ("Cancel the render", "stop at the next step; finished work is kept", "cancel_render"),
 )
+# (title, what it does, tab, action name): the tabs' own actions, offered on a project's screen
+PANE_ACTIONS = (
+    ("Save the screenplay", "atomic; refused if it changed elsewhere", "story", "save"),
+    ("Reload the screenplay from disk", "asks before dropping edits", "story", "reload_screenplay"),
+    ("Play the selected character's voice", "a sample of their first line", "cast", "play"),
+    ("Change the selected character's voice", "and see the shots it affects", "cast", "voice"),
+    ("Paint the storyboard", "every shot's still, before rendering", "storyboard", "paint_board"),
+    ("Paint a new take of the selected shot", "another variation", "storyboard", "regenerate"),
+    ("Approve the take shown", "the film uses it", "storyboard", "approve"),
+    ("Reject the take shown", "set it aside", "storyboard", "reject"),
+    ("Cancel the selected job", "finished steps are kept", "jobs", "cancel"),
+    ("Retry the selected job", "finished steps are reused", "jobs", "retry"),
+    ("Show the selected job's log", "what happened, line by line", "jobs", "log"),
+    ("Open the film", "with the system player", "render", "open_result"),
+    ("Show the film's folder", "in the file manager", "render", "reveal"),
+)
 TAB_ACTIONS = (
     ("Story and screenplay", "story"),
     ("Cast and voices", "cast"),
@@ -39,6 +55,9 @@ class StudioCommands(Provider):
         for title, help_text, name in SCREEN_ACTIONS:
             if hasattr(screen, f"action_{name}"):
                 out.append((title, help_text, getattr(screen, f"action_{name}")))
+        if hasattr(screen, "pane"):
+            for title, help_text, tab, name in PANE_ACTIONS:
+                out.append((title, help_text, getattr(screen.pane(tab), f"action_{name}")))
         if hasattr(screen, "action_tab"):
             out += [(f"Go to {title}", "switch tab", partial(screen.action_tab, tab)) for title, tab in TAB_ACTIONS]
         try:

@@ -8,6 +8,11 @@ from textual.message import Message
 class ProjectChanged(Message):
     """Files of the project changed (screenplay, cast, shots, takes): other panes read them again."""
 
-    def __init__(self, slug: str, what: str) -> None:
+    def __init__(self, slug: str, what: str, source=None) -> None:
         super().__init__()
-        self.slug, self.what = slug, what
+        self.slug, self.what, self.source = slug, what, source
+
+    @property
+    def control(self):
+        """The pane that made the change (it has already shown it), or None for a change made elsewhere."""
+        return self.source

@@ -89,7 +89,7 @@ def test_cancel_a_render_then_retry_resumes(lantern):
         async with app.run_test(size=(120, 40)) as pilot:
             await open_first_project(app, pilot)
             screen = app.screen
-            screen.pane("render").query_one("#resolution").value = "640x360"
+            # the project's own 720p: long enough that the cancel always lands before the end, even on a busy machine
             await pilot.press("ctrl+r")
             await until(pilot, lambda: any(v["stages"].get("pictures", {}).get("done", 0) > 0
                                            for v in app.job_views.values()), 120, "pictures")  # fmt: skip
@@ -155,6 +155,29 @@ def test_edit_a_dialogue_line_and_save(lantern):
             assert "Then I have fifty-eight minutes." in path.read_text()
             assert "fifty-nine" not in path.read_text()
             assert "screenplay saved" in [n.message for n in app._notifications]
+
+    asyncio.run(main())
+
+
+def test_a_screenplay_that_does_not_parse_is_not_saved_and_nothing_is_lost(lantern):
+    path = locations.screenplay_file(lantern)
+    before = path.read_text()
+
+    async def main():
+        app = create_app(make_studio())
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_project(app, pilot)
+            area = app.screen.query_one(FountainArea)
+            area.focus()
+            area.move_cursor((0, 0))
+            await type_text(pilot, "/* never closed")
+            await pilot.press("enter")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, ErrorDialog), 10, "the error")
+            assert "line 1" in app.screen.message  # where the problem is
+            await pilot.press("escape")
+            assert area.text.startswith("/* never closed")  # the editor keeps the text
+            assert path.read_text() == before  # the file is untouched
 
     asyncio.run(main())
 
@@ -310,6 +333,14 @@ def test_palette_theme_and_help(lantern):
             await pilot.pause(0.3)
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ProjectScreen), 10, "the palette")
+            await settle(app, pilot)
+            await pilot.press("ctrl+p")  # a tab's own action, from anywhere on the project's screen
+            await type_text(pilot, "paint the storyboard")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            await until(pilot, lambda: any("storyboard painted" in n.message for n in app._notifications), 60)
+            assert all(s["frame"] for s in app.screen.pane("storyboard").shots)
             await pilot.press("escape")
             await until(pilot, lambda: isinstance(app.screen, ProjectsScreen), 10, "back")
 

@@ -1,5 +1,5 @@
-"""The studio with a brain server running: it says so, renders through the brain's tools and follows the
-render on the brain's /events socket."""
+"""The studio with a brain server running: it says so, follows edits other clients make through the brain,
+renders through the brain's tools and follows the render on the brain's /events socket."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from moviegen.brain.remote import RemoteBrain
 from moviegen.tui.app import create_app
 from moviegen.tui.studio import Studio
+from moviegen.tui.widgets.fountain_area import FountainArea
 from tests.server.conftest import start_brain, stop_brain
 from tests.tui.conftest import open_first_project, settle, until
 
@@ -28,6 +30,14 @@ def test_render_through_a_running_brain_with_live_events(lantern, tmp_path, monk
                 await settle(app, pilot)
                 assert "brain server at ws://127.0.0.1" in str(app.screen.query_one("#where", Static).render())
                 screen = await open_first_project(app, pilot)
+                # another client edits the screenplay through the brain: the open editor follows
+                other = RemoteBrain(brain.ws)
+                current = other.call("screenplay_get", project_id="lantern-road")
+                edited = current["text"].replace("Negative.", "Affirmative.")
+                other.call("screenplay_update", project_id="lantern-road", text=edited, expect_digest=current["digest"])
+                other.close()
+                area = screen.query_one(FountainArea)
+                await until(pilot, lambda: "Affirmative." in area.text, 30, "the edit made elsewhere")
                 screen.pane("render").query_one("#resolution").value = "640x360"
                 await pilot.press("ctrl+r")
                 await until(pilot, lambda: any(v["status"] == "done" for v in app.job_views.values()), 300, "render")

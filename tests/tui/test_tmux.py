@@ -33,13 +33,14 @@ def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
 
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (scripts/test installs it with apt-get as root)")
-def test_moviegen_tui_in_tmux(lantern, tmp_path, monkeypatch):
+@pytest.mark.parametrize("args", ["tui", ""], ids=["moviegen-tui", "bare-moviegen"])
+def test_moviegen_tui_in_tmux(lantern, tmp_path, monkeypatch, args):
     session = f"mg-{uuid.uuid4().hex[:8]}"
     socket_dir = tmp_path / "tmux"
     socket_dir.mkdir()
     env = {**os.environ, "TMUX_TMPDIR": str(socket_dir), "TERM": "xterm-256color"}
     env.pop("TMUX", None)
-    command = f"{sys.executable} -m moviegen tui; echo EXITED-$?; sleep 30"
+    command = f"{sys.executable} -m moviegen {args}; echo EXITED-$?; sleep 30"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], env=env, check=True)
     monkeypatch.setenv("TMUX_TMPDIR", str(socket_dir))  # capture-pane and send-keys find the same server
     try:

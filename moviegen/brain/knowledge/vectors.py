@@ -12,6 +12,7 @@ covers, and reused on open when it still fits.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -160,7 +161,16 @@ class VectorIndex:
             self._persist()
 
     def _build(self) -> None:
-        """Build, then keep folding until the tail is short (stores may arrive all along)."""
+        """Build, then keep folding until the tail is short (stores may arrive all along). The builder leaves a
+        core to the stores: its own OpenMP team (a per-thread setting) is one thread smaller than the machine,
+        and it runs at a lower priority (Linux schedules threads one by one)."""
+        import faiss
+
+        faiss.omp_set_num_threads(max(1, _cores() - 1))
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (AttributeError, OSError):  # not Linux, or not allowed: build at normal priority
+            pass
         self._build_once()
         while self.n - len(self._ann_rowids) >= _FOLD_EVERY:
             self._build_once()
@@ -253,6 +263,10 @@ class _View:
         if len(positions) == 0:
             return []
         return _top(self.rowids[positions], self.matrix[positions] @ query, k)
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _grow(arr: np.ndarray, cap: int) -> np.ndarray:

@@ -28,7 +28,7 @@ class CastPane(Pane):
         yield Static("", id="cast-detail")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("character", "voice", "pitch", "rate", "look", "speaks in")
+        self.query_one(DataTable).add_columns("character", "voice", "pitch", "rate", "speaks in", "look")
         self.people: dict[str, dict] = {}
         self.reload()
 
@@ -43,8 +43,8 @@ class CastPane(Pane):
         for c in cast:
             shots = c["shots"]
             table.add_row(
-                c["name"], c["espeak"], str(c["pitch"]), str(c["rate"]), c["look"] or "—",
-                f"{len(shots)} shot(s)" if shots else "—", key=c["name"],
+                c["name"], c["espeak"], str(c["pitch"]), str(c["rate"]), f"{len(shots)} shot(s)" if shots else "—",
+                c["look"] or "—", key=c["name"],
             )  # fmt: skip
         if cast:
             table.move_cursor(row=min(row, len(cast) - 1))
@@ -105,5 +105,5 @@ class CastPane(Pane):
         self.app.notify(
             f"voice changed; the next render speaks again the lines of {len(shots)} shot(s): {', '.join(shots) or '—'}"
         )
-        self.post_message(ProjectChanged(self.slug, "cast"))
+        self.post_message(ProjectChanged(self.slug, "cast", self))
         self.reload()

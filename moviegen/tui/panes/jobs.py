@@ -8,7 +8,7 @@ import time
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
 from moviegen.tui.panes.base import Pane
 from moviegen.tui.widgets.dialogs import TextDialog
@@ -28,6 +28,7 @@ class JobsPane(Pane):
     def compose(self) -> ComposeResult:
         yield Label("jobs in this session", classes="heading")
         yield DataTable(id="jobs", cursor_type="row")
+        yield Static("", id="jobs-hint")
         yield Label("past runs (from the project's memory)", classes="heading")
         yield DataTable(id="runs", cursor_type="row")
 
@@ -53,6 +54,11 @@ class JobsPane(Pane):
                           key=j["id"])  # fmt: skip
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
+        self.query_one("#jobs-hint", Static).update(
+            "c cancels · t retries · l shows the log of the selected job"
+            if table.row_count
+            else "no jobs yet in this session — ctrl+r renders the film"
+        )
 
     def _show_past(self, runs: list[dict]) -> None:
         table = self.query_one("#runs", DataTable)

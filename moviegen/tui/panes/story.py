@@ -20,7 +20,7 @@ from moviegen.tui.widgets.fountain_area import FountainArea
 class StoryPane(Pane):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
-        Binding("f5", "reload_screenplay", "Reload"),
+        Binding("f8", "reload_screenplay", "Reload"),
     ]
 
     def __init__(self, slug: str, **kwargs) -> None:
@@ -52,7 +52,8 @@ class StoryPane(Pane):
         self.query_one("#outline", Markdown).update(files["outline"])
         area = self.query_one(FountainArea)
         if area.text == self.loaded_text or not self.loaded_text:  # never replace unsaved edits
-            area.load_text(text)
+            if area.text != text:  # (and never move the cursor for nothing)
+                area.load_text(text)
             self.loaded_text, self.digest = text, digest
 
     @property
@@ -73,7 +74,7 @@ class StoryPane(Pane):
             return
         self.loaded_text = text
         self.app.notify("screenplay saved")
-        self.post_message(ProjectChanged(self.slug, "screenplay"))
+        self.post_message(ProjectChanged(self.slug, "screenplay", self))
 
     def _conflict(self, exc: ConflictError, mine: str) -> None:
         theirs, _ = self.studio.screenplay(self.slug)
@@ -85,7 +86,7 @@ class StoryPane(Pane):
         )  # fmt: skip
         self.app.push_screen(
             TextDialog(
-                f"Not saved: {exc.message}. Your text stays in the editor; F5 loads the file (after asking).",
+                f"Not saved: {exc.message}. Your text stays in the editor; F8 loads the file (after asking).",
                 diff or "(the texts are the same)",
             )
         )

@@ -175,7 +175,7 @@ class StoryboardPane(Pane):
 
         def done(_: None) -> None:
             self.app.notify(f"shot {shot_id}: take {take} is in the film")
-            self.post_message(ProjectChanged(self.slug, "shots"))
+            self.post_message(ProjectChanged(self.slug, "shots", self))
             self.reload()
 
         self.background(lambda: self.studio.approve_take(self.slug, shot_id, take), done, group="takes")

@@ -62,7 +62,7 @@ class ProjectScreen(Screen):
     def on_project_changed(self, event: ProjectChanged) -> None:
         for tab, _, _ in TABS:
             pane = self.pane(tab)
-            if pane is not event.control and not (event.what == "screenplay" and tab == "story"):
+            if pane is not event.control:
                 pane.reload()
 
     def reload_all(self) -> None:
