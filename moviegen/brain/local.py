@@ -84,6 +84,18 @@ class LocalBrain:
             self._synced[project_id] = signature
             return store
 
+    def knowledge_ready(self, project_id: str) -> bool:
+        """True when the project's memory is open and its files have not changed since it was last synced:
+        a call can then use it at once (no opening, no re-extraction)."""
+        from moviegen.services.story_graph import sources_signature
+
+        if project_id not in self._stores:
+            return False
+        try:
+            return self._synced.get(project_id) == sources_signature(self.project(project_id))
+        except MoviegenError:
+            return False
+
     def _default_embedder(self):
         if "embedder" not in self._instances:
             from moviegen.brain.knowledge.open import choose_embedder

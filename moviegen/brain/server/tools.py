@@ -12,6 +12,7 @@ import base64
 import functools
 from typing import Annotated, Any, Literal
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, ValidationError
@@ -67,6 +68,25 @@ def guard(fn):
     return wrapper
 
 
+def quick(brain):
+    """For light tools (a search, an embedding, a job's status): run on the event loop when the project's
+    memory is already open and in step with its files, instead of hopping to a worker thread. Under load the
+    hop is what costs: dozens of worker threads trading the GIL and the store's lock. Anything that may take
+    long (opening a project's memory, re-extracting its story graph) still runs in a thread."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        async def wrapper(*args, **kwargs):
+            project_id = kwargs.get("project_id")
+            if project_id is None or brain.knowledge_ready(project_id):
+                return fn(*args, **kwargs)
+            return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+
+        return wrapper
+
+    return decorate
+
+
 def _audio(r) -> dict[str, Any]:
     return {
         "pcm_f32_base64": base64.b64encode(r.pcm).decode(), "sample_rate": r.sample_rate, "channels": r.channels,
@@ -101,6 +121,7 @@ def build_server(brain, jobs, events) -> MCPServer:
         "render tools, and the studio's AI providers. Every project tool takes project_id.",
     )
     projects = ProjectStore(brain.settings.projects_dir)
+    fast = quick(brain)
 
     def project(ctx: Context | None, project_id: str, write: bool = False):
         check_access(principal_of(ctx), project_id, write=write)
@@ -111,6 +132,7 @@ def build_server(brain, jobs, events) -> MCPServer:
         return brain.knowledge(project_id)
 
     @mcp.tool()
+    @fast
     @guard
     def whoami(ctx: Context) -> dict[str, Any]:
         """Who the brain thinks is calling, and with what rights (a cheap call to check a connection)."""
@@ -122,6 +144,7 @@ def build_server(brain, jobs, events) -> MCPServer:
 
     # ---------------------------------------------------------------- memory tools
     @mcp.tool()
+    @fast
     @guard
     def embed_text(text: Annotated[str, Field(min_length=1)]) -> Embedding:
         """Embed one text with the brain's default embedder."""
@@ -156,6 +179,7 @@ def build_server(brain, jobs, events) -> MCPServer:
         return StoredIds(ids=ids)
 
     @mcp.tool()
+    @fast
     @guard
     def search_by_embedding(
         project_id: PROJECT, vector: list[float], ctx: Context, k: K = 10, kinds: list[str] | None = None
@@ -173,6 +197,7 @@ def build_server(brain, jobs, events) -> MCPServer:
         return [Hits(hits=h) for h in memory(ctx, project_id).batch_similarity_search(vectors, k)]
 
     @mcp.tool()
+    @fast
     @guard
     def search_story(
         project_id: PROJECT,
@@ -318,6 +343,7 @@ def build_server(brain, jobs, events) -> MCPServer:
         return jobs.start_render(project_id, options).view()
 
     @mcp.tool()
+    @fast
     @guard
     def job_status(job_id: str, ctx: Context) -> dict[str, Any]:
         """A job's status and progress per stage."""
@@ -326,6 +352,7 @@ def build_server(brain, jobs, events) -> MCPServer:
         return job.view()
 
     @mcp.tool()
+    @fast
     @guard
     def job_cancel(job_id: str, ctx: Context) -> dict[str, Any]:
         """Cancel a job at its next step; what is finished is kept, and render_start resumes it."""
