@@ -57,7 +57,17 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class ErrorDialog(ModalScreen[None]):
+class _Closable(ModalScreen[None]):
+    """A dialog to read and close: its one button, escape, and the keys in BINDINGS close it."""
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ErrorDialog(_Closable):
     """An error that needs reading: what went wrong, and what to do."""
 
     BINDINGS = [("escape", "close", "Close"), ("enter", "close", "Close")]
@@ -74,14 +84,8 @@ class ErrorDialog(ModalScreen[None]):
             with Horizontal(id="buttons"):
                 yield Button("Close", variant="primary", id="close")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(None)
 
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-class TextDialog(ModalScreen[None]):
+class TextDialog(_Closable):
     """A read-only text to look at: a job's log, a file's content."""
 
     BINDINGS = [("escape", "close", "Close"), ("q", "close", "Close")]
@@ -98,9 +102,3 @@ class TextDialog(ModalScreen[None]):
             yield TextArea(self.body, read_only=True, id="body")
             with Horizontal(id="buttons"):
                 yield Button("Close", variant="primary", id="close")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(None)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
