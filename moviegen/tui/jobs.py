@@ -61,6 +61,9 @@ class LocalJobs:
     def get(self, job_id: str) -> dict[str, Any]:
         return self.manager.get(job_id).view()
 
+    def list(self, slug: str) -> list[dict[str, Any]]:
+        return [job.view() for job in self.manager.for_project(slug)]
+
     async def events(self) -> AsyncIterator[dict[str, Any]]:
         queue = self.bus.subscribe()
         try:
@@ -98,6 +101,10 @@ class RemoteJobs:
         previous = self._jobs.get(job_id, {})
         view = self.remote.call("job_status", job_id=job_id)
         return self._keep({**view, **{k: previous[k] for k in ("resolution", "aspect") if k in previous}})
+
+    def list(self, slug: str) -> list[dict[str, Any]]:
+        """Every job of the project the brain has, started by anyone."""
+        return [self._keep({**self._jobs.get(j["id"], {}), **j}) for j in self.remote.call("job_list", project_id=slug)]
 
     def _keep(self, view: dict[str, Any]) -> dict[str, Any]:
         self._jobs[view["id"]] = view

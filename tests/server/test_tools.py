@@ -14,7 +14,7 @@ EXPECTED = {
     "embed_text", "batch_embed_texts", "search_by_embedding", "batch_similarity_search", "create_relationship",
     "query_graph", "get_node_neighbors", "store_document", "bulk_store_documents", "store_workflow_data",
     "search_similar_workflows", "project_create", "project_list", "project_status", "story_develop",
-    "screenplay_get", "screenplay_update", "shots_plan", "render_start", "job_status", "job_cancel",
+    "screenplay_get", "screenplay_update", "shots_plan", "render_start", "job_status", "job_list", "job_cancel",
     "search_story", "continuity_check", "analyze_media", "generate_text", "generate_image", "generate_speech",
     "generate_music", "whoami",
 }  # fmt: skip
@@ -102,6 +102,8 @@ async def exercise_every_tool(s, slug: str) -> set[str]:
     media = await c("analyze_media", {"project_id": slug_sample, "path": f"renders/{film}"})
     assert media["width"] == 320 and media["streams"] and media["dominant_colours"] and media["loudness_lufs"] < -10
     assert (await c("job_cancel", {"job_id": job["id"]}))["status"] == "done"  # finished jobs stay finished
+    listed = await c("job_list", {"project_id": slug_sample})
+    assert job["id"] in [j["id"] for j in listed] and all(j["project"] == slug_sample for j in listed)
     return called
 
 

@@ -4,6 +4,7 @@ renders through the brain's tools and follows the render on the brain's /events 
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,14 @@ def test_render_through_a_running_brain_with_live_events(lantern, tmp_path, monk
     brain = start_brain(tmp_path)  # the same projects folder as this test's world
     try:
         monkeypatch.setenv("MOVIEGEN_BRAIN_URL", brain.ws)
+        # another client rendered before the studio opened: the Jobs tab still lists its job
+        other = RemoteBrain(brain.ws)
+        earlier = other.call("render_start", project_id="lantern-road", resolution="320x180")
+        for _ in range(600):
+            if other.call("job_status", job_id=earlier["id"])["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.2)
+        other.close()
 
         async def main():
             app = create_app(Studio.open())
@@ -30,6 +39,10 @@ def test_render_through_a_running_brain_with_live_events(lantern, tmp_path, monk
                 await settle(app, pilot)
                 assert "brain server at ws://127.0.0.1" in str(app.screen.query_one("#where", Static).render())
                 screen = await open_first_project(app, pilot)
+                await pilot.press("f6")
+                await settle(app, pilot)
+                assert earlier["id"] in app.job_views and app.job_views[earlier["id"]]["status"] == "done"
+                assert screen.pane("jobs").query_one("#jobs").row_count == 1
                 # another client edits the screenplay through the brain: the open editor follows
                 other = RemoteBrain(brain.ws)
                 current = other.call("screenplay_get", project_id="lantern-road")

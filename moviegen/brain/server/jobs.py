@@ -87,6 +87,10 @@ class JobManager:
             raise MoviegenError(f"job {job_id} is still {job.status}", "cancel it first, or wait for it to end")
         return self.start_render(job.project, job.options)
 
+    def for_project(self, project_id: str) -> list[Job]:
+        """The project's jobs in this brain, newest first."""
+        return sorted((j for j in self.jobs.values() if j.project == project_id), key=lambda j: -j.started)
+
     def running(self) -> list[Job]:
         return [j for j in self.jobs.values() if j.status in ("queued", "running")]
 

@@ -354,6 +354,14 @@ def build_server(brain, jobs, events) -> MCPServer:
     @mcp.tool()
     @fast
     @guard
+    def job_list(project_id: PROJECT, ctx: Context) -> list[dict[str, Any]]:
+        """The project's jobs in this brain, running and finished, newest first (job_status has their logs)."""
+        check_access(principal_of(ctx), project_id)
+        return [{k: v for k, v in job.view().items() if k != "log"} for job in jobs.for_project(project_id)]
+
+    @mcp.tool()
+    @fast
+    @guard
     def job_cancel(job_id: str, ctx: Context) -> dict[str, Any]:
         """Cancel a job at its next step; what is finished is kept, and render_start resumes it."""
         job = jobs.get(job_id)

@@ -26,7 +26,7 @@ class JobsPane(Pane):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Label("jobs in this session", classes="heading")
+        yield Label("jobs — running and finished", classes="heading")
         yield DataTable(id="jobs", cursor_type="row")
         yield Static("", id="jobs-hint")
         yield Label("past runs (from the project's memory)", classes="heading")
@@ -40,7 +40,14 @@ class JobsPane(Pane):
 
     def reload(self) -> None:
         self.show_jobs()
+        self.background(lambda: self.studio.jobs.list(self.slug), self._known, group="jobs-read")
         self.background(lambda: self.studio.past_runs(self.slug), self._show_past, group="runs-read")
+
+    def _known(self, views: list[dict]) -> None:
+        """Jobs the brain has that this studio did not start or see begin (another client's, earlier ones)."""
+        for view in views:
+            self.app.job_views.setdefault(view["id"], {**view, "stages": dict(view.get("stages") or {})})
+        self.show_jobs()
 
     def mine(self) -> list[dict]:
         return [j for j in self.app.job_views.values() if j["project"] == self.slug]
@@ -57,7 +64,7 @@ class JobsPane(Pane):
         self.query_one("#jobs-hint", Static).update(
             "c cancels · t retries · l shows the log of the selected job"
             if table.row_count
-            else "no jobs yet in this session — ctrl+r renders the film"
+            else "no jobs yet — ctrl+r renders the film"
         )
 
     def _show_past(self, runs: list[dict]) -> None:
