@@ -22,6 +22,7 @@ from moviegen.brain.embedding.base import Embedder
 from moviegen.brain.knowledge import fusion
 from moviegen.brain.knowledge.shared import LEG_DEPTH, SNIPPET_CHARS, check_depth, embedding_text
 from moviegen.brain.knowledge.sqlite_graph import SqliteGraph
+from moviegen.brain.knowledge.sqlite_keywords import filter_sql, keyword_leg
 from moviegen.brain.knowledge.sqlite_schema import migrate
 from moviegen.brain.knowledge.vectors import ANN_THRESHOLD, VectorIndex, check_vector
 from moviegen.core.errors import KnowledgeError, NotFoundError
@@ -40,8 +41,6 @@ from moviegen.core.knowledge import (
 from moviegen.core.knowledge import (
     Path as GraphPath,
 )
-
-MAX_POSTINGS = 1000  # documents the keyword leg may score per query (benchmarks/knowledge.py)
 
 
 class SqliteKnowledge:
@@ -224,7 +223,7 @@ class SqliteKnowledge:
                 hits = self.vectors.search(qv, LEG_DEPTH if mode == "hybrid" else k, where.kinds, allowed)
                 lists["vector"] = [r for r, _ in hits]
             if mode in ("hybrid", "text"):
-                lists["bm25"] = self._bm25(query, LEG_DEPTH if mode == "hybrid" else k, where)
+                lists["bm25"] = keyword_leg(self.db, query, LEG_DEPTH if mode == "hybrid" else k, where)
             if mode == "hybrid":
                 lists["graph"] = self._graph_leg(query, LEG_DEPTH, where, allowed)
             fused = fusion.rrf(lists)[:k]
@@ -250,47 +249,10 @@ class SqliteKnowledge:
     def _allowed(self, where: SearchFilter) -> np.ndarray | None:
         if not where.metadata:
             return None
-        sql, params = _filter_sql(where)
+        sql, params = filter_sql(where)
         return np.fromiter(
             (r[0] for r in self.db.execute(f"SELECT rowid FROM documents d WHERE {sql}", params)), np.int64
         )
-
-    def _bm25(self, query: str, k: int, where: SearchFilter) -> list[int]:
-        """Keyword leg: FTS5's BM25 over the query's words, rarest first, within a budget of postings.
-
-        Scoring costs a few microseconds per matching document, so a word found in a large share of
-        the project (like "the" in prose) would dominate the time and barely move the ranking: words
-        are taken rarest first until MAX_POSTINGS documents would be scored (the rarest is always kept
-        if it fits); the vector leg still sees every word."""
-        terms = fusion.query_terms(query)
-        if not terms:
-            return []
-        df = {}  # document frequency, counted only up to the budget (fts5vocab would read whole doclists)
-        for term in terms:
-            (count,) = self.db.execute(
-                "SELECT count(*) FROM (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? LIMIT ?)",
-                (fusion.fts5_query([term]), MAX_POSTINGS + 1),
-            ).fetchone()
-            if count:
-                df[term] = count
-        chosen, postings = [], 0
-        for term in sorted(df, key=df.__getitem__):
-            if postings + df[term] > MAX_POSTINGS:
-                break
-            chosen.append(term)
-            postings += df[term]
-        if not chosen:
-            return []
-        if not where.kinds and not where.metadata:
-            sql = "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rank LIMIT ?"
-            return [r[0] for r in self.db.execute(sql, (fusion.fts5_query(chosen), k))]
-        sql, params = _filter_sql(where)
-        rows = self.db.execute(
-            f"""SELECT f.rowid FROM documents_fts f JOIN documents d ON d.rowid = f.rowid
-                WHERE documents_fts MATCH ? AND {sql} ORDER BY f.rank LIMIT ?""",
-            [fusion.fts5_query(chosen), *params, k],
-        )
-        return [r[0] for r in rows]
 
     def _graph_leg(self, query: str, k: int, where: SearchFilter, allowed: np.ndarray | None) -> list[int]:
         """Documents about the nodes the query names, then about their neighbours, nearest first."""
@@ -301,7 +263,7 @@ class SqliteKnowledge:
         by_depth = sorted(reach.items(), key=lambda kv: (kv[1], kv[0]))
         ids = [i for i, _ in by_depth][:500]
         marks = ",".join("?" * len(ids))
-        sql, params = _filter_sql(where)
+        sql, params = filter_sql(where)
         rows = self.db.execute(
             f"""SELECT d.rowid, n.id FROM documents d JOIN nodes n ON n.key = d.node
                 WHERE n.id IN ({marks}) AND {sql}""",
@@ -516,14 +478,3 @@ class _WriteTx:
 
 def _embed_text(doc: DocumentIn) -> str:
     return embedding_text(doc.title, doc.text)
-
-
-def _filter_sql(where: SearchFilter) -> tuple[str, list]:
-    parts, params = ["1=1"], []
-    if where.kinds:
-        parts.append(f"d.kind IN ({','.join('?' * len(where.kinds))})")
-        params += where.kinds
-    for key, value in where.metadata.items():
-        parts.append("json_extract(d.metadata, ?) = ?")
-        params += [f'$."{key}"', value]
-    return " AND ".join(parts), params
