@@ -4,7 +4,6 @@ cost ~0.2 s). Everything else goes to the typer app in moviegen.cli.main."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 
@@ -19,7 +18,7 @@ def _studio_args(args: list[str]) -> bool | None:
 
 def run() -> None:
     light = _studio_args(sys.argv[1:])
-    if light is None or os.environ.get("MOVIEGEN_DEBUG"):
+    if light is None:
         from moviegen.cli.main import run as run_cli
 
         run_cli()

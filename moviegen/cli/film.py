@@ -33,19 +33,6 @@ def _resolution(resolution: str) -> str:
     return res
 
 
-def _format(project, resolution: str | None, fps: int | None, aspect: Aspect | None):
-    from moviegen.core.models import FilmFormat
-
-    fmt = project.info.format.model_copy()
-    if resolution:
-        fmt.resolution = _resolution(resolution)
-    if fps is not None:
-        fmt.fps = fps
-    if aspect is not None:
-        fmt.aspect = aspect.value
-    return FilmFormat.model_validate(fmt.model_dump())
-
-
 def render_project(
     project,
     *,
@@ -66,12 +53,10 @@ def render_project(
     from moviegen.workers.pool import InlineRunner, LocalPool
 
     settings = get_settings()
-    options = RenderOptions(
-        fmt=_format(project, resolution, fps, aspect),
-        burn_subtitles=burn_subtitles,
-        preset=preset or settings.render.x264_preset,
-        crf=settings.render.crf,
-    )
+    options = RenderOptions.for_project(
+        project, settings, resolution=_resolution(resolution) if resolution else None, fps=fps,
+        aspect=aspect.value if aspect is not None else None, burn_subtitles=burn_subtitles, preset=preset,
+    )  # fmt: skip
     brain = context.brain()
     workers = workers or settings.render.workers
     runner = InlineRunner(brain) if workers == 1 else LocalPool(LocalBrain, workers)

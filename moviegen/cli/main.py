@@ -50,13 +50,8 @@ def main(
 ) -> None:
     """moviegen — a terminal-first AI film studio. Bare `moviegen` in a terminal opens the studio (TUI)."""
     State.debug = debug or os.environ.get("MOVIEGEN_DEBUG", "").lower() in ("1", "true", "yes")
-    if ctx.invoked_subcommand is None:
-        if sys.stdin.isatty() and sys.stdout.isatty():
-            from moviegen.tui.launch import open_studio
-
-            open_studio()
-        else:
-            typer.echo(ctx.get_help())
+    if ctx.invoked_subcommand is None:  # in a terminal, moviegen.cli.entry has opened the studio already
+        typer.echo(ctx.get_help())
         raise typer.Exit()
 
 

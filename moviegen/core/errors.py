@@ -17,6 +17,10 @@ class MoviegenError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def line(self) -> str:
+        """What went wrong → what to do, on one line (for a wire, a status line)."""
+        return f"{self.message} → {self.hint}" if self.hint else self.message
+
 
 class UsageError(MoviegenError):
     """The user asked for something that cannot be done as asked (bad argument)."""

@@ -78,6 +78,15 @@ def scenes_of(screenplay: Screenplay) -> list[Scene]:
     return scenes
 
 
+def speakers(scenes: list[Scene]) -> list[str]:
+    """Everyone who has a line, in the order of their first line."""
+    seen: dict[str, None] = {}
+    for scene in scenes:
+        for name in scene.speakers():
+            seen.setdefault(name)
+    return list(seen)
+
+
 def cast_of(screenplay: Screenplay, scenes: list[Scene] | None = None) -> list[Character]:
     """Characters who speak, with the description given where the action introduces them."""
     scenes = scenes if scenes is not None else scenes_of(screenplay)

@@ -10,22 +10,27 @@ from typing import Any
 from moviegen.core import atomic, locations, shotlist
 from moviegen.core.brain import Brain, SpeechRequest
 from moviegen.core.errors import ShotListError, UsageError
+from moviegen.core.models import Scene
 from moviegen.core.project import Project
-from moviegen.core.scenes import scenes_of
+from moviegen.core.scenes import scenes_of, speakers
 from moviegen.services import casting
 
 SAMPLE_LINE = "Hello. This is how {name} sounds."
 
 
 def cast_sheet(project: Project) -> list[dict[str, Any]]:
-    """Every character with role, look, voice description and the voice it resolves to."""
+    """Every character with role, look, voice description, the voice it resolves to and the shots they speak in."""
+    return _sheet(project, _scenes(project))
+
+
+def _scenes(project: Project) -> list[Scene]:
+    return scenes_of(project.screenplay()) if project.has_screenplay() else []
+
+
+def _sheet(project: Project, scenes: list[Scene]) -> list[dict[str, Any]]:
     cast = project.cast()
-    speakers = (
-        [b.character for s in scenes_of(project.screenplay()) for b in s.dialogue if b.character]
-        if (project.has_screenplay())
-        else []
-    )
-    roles = casting.cast_roles(cast, speakers)
+    roles = casting.cast_roles(cast, speakers(scenes))
+    shots = _speaking_shots(project, scenes)
     return [
         {
             "name": c.name,
@@ -35,37 +40,40 @@ def cast_sheet(project: Project) -> list[dict[str, Any]]:
             "espeak": roles[c.name].voice if c.name in roles else "",
             "pitch": roles[c.name].pitch if c.name in roles else 0,
             "rate": roles[c.name].rate if c.name in roles else 0,
-            "shots": speaking_shots(project, c.name),
+            "shots": shots.get(c.name, []),
         }
         for c in cast
     ]
 
 
-def speaking_shots(project: Project, name: str) -> list[str]:
-    """The shots in which ``name`` has a line: the ones whose voices change with theirs."""
-    if not project.has_screenplay():
-        return []
+def _speaking_shots(project: Project, scenes: list[Scene]) -> dict[str, list[str]]:
+    """Per character, the shots in which they have a line: the ones whose voices change with theirs."""
     try:
         shots = shotlist.load(locations.shots_file(project.path))
     except ShotListError:
-        return []
-    speaks = {(s.id, b.index) for s in scenes_of(project.screenplay()) for b in s.dialogue if b.character == name}
-    return [shot.id for shot in shots if any((shot.scene, i) in speaks for i in shot.beats)]
+        return {}
+    speaker = {(s.id, b.index): b.character for s in scenes for b in s.dialogue if b.character}
+    out: dict[str, list[str]] = {}
+    for shot in shots:
+        for name in dict.fromkeys(speaker[(shot.scene, i)] for i in shot.beats if (shot.scene, i) in speaker):
+            out.setdefault(name, []).append(shot.id)
+    return out
+
+
+def speaking_shots(project: Project, name: str) -> list[str]:
+    """The shots in which ``name`` has a line."""
+    return _speaking_shots(project, _scenes(project)).get(name, [])
 
 
 def voice_sample(project: Project, brain: Brain, name: str) -> Path:
     """A WAV of the character saying their first line (or a greeting), under .moviegen/samples/."""
     from moviegen.services.render import audio_io
 
-    sheet = {c["name"]: c for c in cast_sheet(project)}
-    if name not in sheet:
+    scenes = _scenes(project)
+    c = next((c for c in _sheet(project, scenes) if c["name"] == name), None)
+    if c is None:
         raise UsageError(f"{project.slug} has no character '{name}'", "pick one from the cast list")
-    c = sheet[name]
-    first = (
-        next((b.text for s in scenes_of(project.screenplay()) for b in s.dialogue if b.character == name), None)
-        if project.has_screenplay()
-        else None
-    )
+    first = next((b.text for s in scenes for b in s.dialogue if b.character == name), None)
     text = first or SAMPLE_LINE.format(name=name.title())
     request = SpeechRequest(text=text, voice=c["espeak"], pitch=c["pitch"], rate=c["rate"], seed=project.info.seed)
     digest = hashlib.sha256(request.model_dump_json().encode()).hexdigest()[:12]

@@ -1,8 +1,9 @@
 """The storyboard: every shot's frame, painting another take of one shot, approving or rejecting a take.
 
 A take is the same shot painted with another seed. Takes are recorded in the project index (candidate,
-approved, rejected) and their stills are ordinary content-addressed assets; approving a take writes
-``take = N`` into the shot's table in shots.toml, so the next render paints (or reuses) exactly that still.
+approved, rejected) and their stills are ordinary content-addressed assets, painted by the render's own frame
+step under the render's own key; approving a take writes ``take = N`` into the shot's table in shots.toml, so
+the next render uses exactly that still.
 """
 
 from __future__ import annotations
@@ -11,68 +12,101 @@ from dataclasses import dataclass
 from typing import Any
 
 from moviegen.core import locations, shotlist
-from moviegen.core.brain import Brain, ImageRequest
-from moviegen.core.errors import UsageError
+from moviegen.core.brain import Brain
+from moviegen.core.errors import MoviegenError, ShotListError, UsageError
 from moviegen.core.index import ProjectIndex
+from moviegen.core.models import Character, Shot
 from moviegen.core.project import Project
-from moviegen.core.scenes import scenes_of
+from moviegen.core.scenes import scenes_of, speakers
 from moviegen.services import casting
-from moviegen.services.render.frames import frame_key, frame_request
-from moviegen.services.render.timeline import Timeline, draft, effective_times, scene_mood
+from moviegen.services.render.frames import action_text, frame_key, frame_request
+from moviegen.services.render.timeline import ShotCut, Timeline, draft, effective_times, scene_mood
 
 
 @dataclass
 class Frames:
-    """What a frame request needs, built once per call from the project's files."""
+    """What the frame requests of a project need, read once from its files."""
 
+    project: Project
     timeline: Timeline
     roles: dict[str, casting.Role]
-    project: Project
+    cast: list[Character]
     scene_text: dict[str, str]
     moods: dict[str, str]
+    provider: str
 
     @classmethod
-    def of(cls, project: Project) -> Frames:
+    def of(cls, project: Project, image_provider: str, shots: list[Shot] | None = None) -> Frames:
         scenes = scenes_of(project.screenplay())
-        shots = shotlist.load(locations.shots_file(project.path))
-        roles = casting.cast_roles(project.cast(), [b.character for s in scenes for b in s.dialogue if b.character])
-        tl = draft(scenes, shots, roles, project.info.format, project.info.seed, project.info.premise)
+        shots = shots if shots is not None else shotlist.load(locations.shots_file(project.path))
+        cast = project.cast()
+        roles = casting.cast_roles(cast, speakers(scenes))
         times = effective_times(scenes)
         return cls(
-            timeline=tl,
-            roles=roles,
             project=project,
-            scene_text={s.id: " ".join(b.text for b in s.beats if b.kind == "action") for s in scenes},
+            timeline=draft(scenes, shots, roles, project.info.format, project.info.seed, project.info.premise),
+            roles=roles,
+            cast=cast,
+            scene_text={s.id: action_text(s) for s in scenes},
             moods={s.id: scene_mood(s, times[s.id], i == len(scenes) - 1) for i, s in enumerate(scenes)},
+            provider=image_provider,
         )
 
-    def request(self, shot_id: str, take: int | None = None) -> dict[str, Any]:
+    def cut(self, shot_id: str) -> ShotCut:
         cut = next((c for c in self.timeline.shots if c.shot.id == shot_id), None)
         if cut is None:
             raise UsageError(f"{self.project.slug} has no shot '{shot_id}'", "see the shot ids in shots.toml")
-        cast = self.project.cast()
+        return cut
+
+    def request(self, cut: ShotCut, take: int | None = None) -> dict[str, Any]:
         return frame_request(
-            cut, self.timeline, self.roles, cast, self.project.info.seed, self.scene_text[cut.scene],
+            cut, self.timeline, self.roles, self.cast, self.project.info.seed, self.scene_text[cut.scene],
             self.moods[cut.scene], take,
         )  # fmt: skip
 
+    def key(self, request: dict[str, Any]) -> str:
+        from moviegen.services.render.pipeline import RENDER_VERSION
 
-def frames(project: Project, image_provider: str) -> dict[str, dict[str, Any]]:
+        return frame_key(self.provider, request, RENDER_VERSION)
+
+    def paint(self, brain: Brain, index: ProjectIndex, request: dict[str, Any]) -> tuple[str, str]:
+        """Paint one still with the render's own frame step and record it under the render's key, so a render
+        reuses it. Returns (key, asset)."""
+        from moviegen.services.render.steps import run_step
+
+        key = self.key(request)
+        result = run_step("frame", {"project": str(self.project.path), "request": request}, brain)
+        index.record(key, "frame", result["asset"], {k: v for k, v in result.items() if k != "asset"})
+        return key, result["asset"]
+
+
+def board(project: Project, image_provider: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The shot list with each shot's still (if painted) and takes, and what is wrong with it, if anything:
+    a shot list out of step with the screenplay still lists, it just cannot be painted until it is fixed."""
+    path = locations.shots_file(project.path)
+    try:
+        shots = shotlist.load(path)
+    except ShotListError as exc:
+        return [], exc.line() if path.exists() else None
+    try:
+        painted, problem = _frames(project, image_provider, shots), None
+    except MoviegenError as exc:
+        painted, problem = {}, exc.line()
+    return [{"frame": None, "takes": [], **s.model_dump(mode="json"), **painted.get(s.id, {})} for s in shots], problem
+
+
+def _frames(project: Project, image_provider: str, shots: list[Shot]) -> dict[str, dict[str, Any]]:
     """Per shot: its approved take, that take's still if painted, and every take painted so far."""
-    from moviegen.services.render.pipeline import RENDER_VERSION
-
-    if not locations.shots_file(project.path).exists() or not project.has_screenplay():
-        return {}
-    plan = Frames.of(project)
+    plan = Frames.of(project, image_provider, shots)
     index = ProjectIndex(project.path)
     try:
         takes: dict[str, list[dict]] = {}
         for t in index.takes():
             if (project.path / t["asset"]).exists():
-                takes.setdefault(t["shot"], []).append(t)
+                takes.setdefault(t["shot"], []).append({**t, "frame": str(project.path / t["asset"])})
         out = {}
         for cut in plan.timeline.shots:
-            hit = index.lookup(frame_key(image_provider, plan.request(cut.shot.id), RENDER_VERSION))
+            hit = index.lookup(plan.key(plan.request(cut)))
             out[cut.shot.id] = {
                 "take": cut.shot.take,
                 "frame": str(project.path / hit["asset"]) if hit else None,
@@ -85,22 +119,12 @@ def frames(project: Project, image_provider: str) -> dict[str, dict[str, Any]]:
 
 def paint_take(project: Project, brain: Brain, image_provider: str, shot_id: str) -> dict[str, Any]:
     """Paint the next take of one shot; it waits as a candidate until approved or rejected."""
-    from moviegen.services.render.pipeline import RENDER_VERSION
-    from moviegen.services.render.steps import write_asset
-
-    plan = Frames.of(project)
+    plan = Frames.of(project, image_provider)
+    cut = plan.cut(shot_id)
     index = ProjectIndex(project.path)
     try:
-        cut = next((c for c in plan.timeline.shots if c.shot.id == shot_id), None)
-        if cut is None:
-            raise UsageError(f"{project.slug} has no shot '{shot_id}'", "see the shot ids in shots.toml")
         take = max([cut.shot.take] + [t["take"] for t in index.takes() if t["shot"] == shot_id]) + 1
-        request = plan.request(shot_id, take)
-        result = brain.generate_image(ImageRequest(**request))
-        asset, sha = write_asset(project.path, result.png, "png")
-        key = frame_key(image_provider, request, RENDER_VERSION)
-        meta = {"sha": sha, "width": result.width, "height": result.height, "provider": result.provider}
-        index.record(key, "frame", asset, meta)  # the render reuses this still once the take is approved
+        key, asset = plan.paint(brain, index, plan.request(cut, take))
         index.record_take(shot_id, take, key, asset, "candidate")
         return {
             "shot": shot_id,
@@ -117,12 +141,12 @@ def approve_take(project: Project, shot_id: str, take: int) -> None:
     """Use this take in the film: shots.toml records it; the previously approved take stays on record."""
     index = ProjectIndex(project.path)
     try:
-        known = {t["take"] for t in index.takes() if t["shot"] == shot_id} | {1}
-        if take not in known:
+        takes = [t for t in index.takes() if t["shot"] == shot_id]
+        if take not in {t["take"] for t in takes} | {1}:
             raise UsageError(f"shot {shot_id} has no take {take}", "paint one first (regenerate the shot)")
         shotlist.set_fields(locations.shots_file(project.path), shot_id, take=take)
-        for t in index.takes():
-            if t["shot"] == shot_id and t["status"] == "approved" and t["take"] != take:
+        for t in takes:
+            if t["status"] == "approved" and t["take"] != take:
                 index.set_take_status(shot_id, t["take"], "candidate")
         index.set_take_status(shot_id, take, "approved")
     finally:
@@ -145,22 +169,15 @@ def reject_take(project: Project, shot_id: str, take: int) -> None:
 def paint_storyboard(project: Project, brain: Brain, image_provider: str, progress=None) -> int:
     """Paint every shot's approved take that is not painted yet (a storyboard before any render); the render
     reuses these stills. Returns how many were painted."""
-    from moviegen.services.render.pipeline import RENDER_VERSION
-    from moviegen.services.render.steps import write_asset
-
-    plan = Frames.of(project)
+    plan = Frames.of(project, image_provider)
     index = ProjectIndex(project.path)
     painted = 0
     try:
         cuts = plan.timeline.shots
         for n, cut in enumerate(cuts, 1):
-            request = plan.request(cut.shot.id)
-            key = frame_key(image_provider, request, RENDER_VERSION)
-            if index.lookup(key) is None:
-                result = brain.generate_image(ImageRequest(**request))
-                asset, sha = write_asset(project.path, result.png, "png")
-                meta = {"sha": sha, "width": result.width, "height": result.height, "provider": result.provider}
-                index.record(key, "frame", asset, meta)
+            request = plan.request(cut)
+            if index.lookup(plan.key(request)) is None:
+                plan.paint(brain, index, request)
                 painted += 1
             if progress is not None:
                 progress(n, len(cuts))

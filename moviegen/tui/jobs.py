@@ -42,14 +42,11 @@ class LocalJobs:
         return nullcontext(self._pool)  # jobs borrow the pool; it closes with the app
 
     def start(self, slug: str, resolution: str, aspect: str) -> dict[str, Any]:
-        from moviegen.core.models import FilmFormat
-        from moviegen.core.project import ProjectStore
         from moviegen.services.render.pipeline import RenderOptions
 
-        settings = self.brain.settings
-        project = ProjectStore(settings.projects_dir).open(slug)
-        fmt = FilmFormat(resolution=resolution, fps=project.info.format.fps, aspect=aspect)
-        options = RenderOptions(fmt=fmt, preset=settings.render.x264_preset, crf=settings.render.crf)
+        options = RenderOptions.for_project(
+            self.brain.project(slug), self.brain.settings, resolution=resolution, aspect=aspect
+        )
         return self.manager.start_render(slug, options).view()
 
     def cancel(self, job_id: str) -> dict[str, Any]:
@@ -95,7 +92,7 @@ class RemoteJobs:
 
     def retry(self, job_id: str) -> dict[str, Any]:
         job = self.get(job_id)
-        return self.start(job["project"], job["resolution"], job["aspect"])
+        return self.start(job["project"], job.get("resolution"), job.get("aspect"))  # None: the project's own
 
     def get(self, job_id: str) -> dict[str, Any]:
         previous = self._jobs.get(job_id, {})

@@ -47,7 +47,7 @@ class Studio:
         return f"brain server at {self.remote.url}" if self.remote else "in-process"
 
     def project(self, slug: str) -> Project:
-        return self.store.open(slug)
+        return self.brain.project(slug)  # re-read only when its moviegen.toml changes
 
     # ------------------------------------------------------------------ projects
     def projects(self) -> list[dict[str, Any]]:
@@ -119,24 +119,9 @@ class Studio:
 
     # ------------------------------------------------------------------ storyboard
     def shots(self, slug: str) -> tuple[list[dict[str, Any]], str | None]:
-        """The shot list with each shot's stills and takes, and what is wrong with it, if anything (a shot list
-        out of step with the screenplay still lists; it just cannot be painted until it is fixed)."""
-        from moviegen.core import shotlist
-        from moviegen.core.errors import MoviegenError, ShotListError
-        from moviegen.services.storyboard import frames
+        from moviegen.services.storyboard import board
 
-        project = self.project(slug)
-        try:
-            shots = shotlist.load(locations.shots_file(project.path))
-        except ShotListError as exc:
-            return [], None if not locations.shots_file(project.path).exists() else f"{exc.message} → {exc.hint}"
-        try:
-            painted, problem = frames(project, self.brain.providers()["image"]), None
-        except MoviegenError as exc:
-            painted, problem = {}, f"{exc.message} → {exc.hint}" if exc.hint else exc.message
-        return [
-            {"frame": None, "takes": [], **s.model_dump(mode="json"), **painted.get(s.id, {})} for s in shots
-        ], problem
+        return board(self.project(slug), self.brain.providers()["image"])
 
     def paint_storyboard(self, slug: str, progress=None) -> int:
         from moviegen.services.storyboard import paint_storyboard
@@ -160,17 +145,9 @@ class Studio:
 
     # ------------------------------------------------------------------ assistant
     def ask(self, slug: str, question: str) -> dict[str, Any]:
-        """Answer from the project's own documents (search), citing them; without a language model the answer
-        is the passages themselves, and says so."""
-        hits = self.brain.knowledge(slug).search(question, 5)
-        return {
-            "mode": "search only — no language model is configured, so these are the passages that answer it best",
-            "sources": [
-                {"id": h.id, "title": h.title or h.id, "text": " ".join(h.text.split())[:280],
-                 "found_by": sorted(h.ranks)}
-                for h in hits
-            ],
-        }  # fmt: skip
+        from moviegen.services.assistant import answer
+
+        return answer(self.brain.knowledge(slug), question)
 
     # ------------------------------------------------------------------ past work
     def past_runs(self, slug: str) -> list[dict[str, Any]]:

@@ -61,7 +61,7 @@ def guard(fn):
         try:
             return fn(*args, **kwargs)
         except MoviegenError as exc:
-            raise ToolError(f"{exc.message} → {exc.hint}" if exc.hint else exc.message) from None
+            raise ToolError(exc.line()) from None
         except ValidationError as exc:
             raise ToolError(f"invalid arguments: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}") from None
 
@@ -332,14 +332,12 @@ def build_server(brain, jobs, events) -> MCPServer:
         aspect: Literal["16:9", "9:16", "1:1"] | None = None, burn_subtitles: bool = False,
     ) -> dict[str, Any]:  # fmt: skip
         """Start rendering the film in the background; follow it with job_status or the events socket."""
-        from moviegen.core.models import FilmFormat
         from moviegen.services.render.pipeline import RenderOptions
 
-        p = project(ctx, project_id, write=True)
-        base = p.info.format
-        fmt = FilmFormat(resolution=resolution or base.resolution, fps=fps or base.fps, aspect=aspect or base.aspect)
-        options = RenderOptions(fmt=fmt, burn_subtitles=burn_subtitles, preset=brain.settings.render.x264_preset,
-                                crf=brain.settings.render.crf)  # fmt: skip
+        options = RenderOptions.for_project(
+            project(ctx, project_id, write=True), brain.settings, resolution=resolution, fps=fps, aspect=aspect,
+            burn_subtitles=burn_subtitles,
+        )  # fmt: skip
         return jobs.start_render(project_id, options).view()
 
     @mcp.tool()

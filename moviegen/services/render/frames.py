@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from moviegen.core.models import Character
+from moviegen.core.models import Character, Scene
 from moviegen.services import casting
 from moviegen.services.render.camera import OVERSCAN
 from moviegen.services.render.timeline import ShotCut, Timeline, content_key
 
 TAKE_SEED_STEP = 7919  # a prime: take N paints with seed + (N - 1) * step, so takes never share a backdrop
+
+
+def action_text(scene: Scene) -> str:
+    """A scene's action, which chooses its backdrop (never one shot's words: the shots of a scene match)."""
+    return " ".join(b.text for b in scene.beats if b.kind == "action")
 
 
 def take_seed(seed: int, take: int) -> int:

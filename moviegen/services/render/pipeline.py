@@ -27,10 +27,10 @@ from moviegen.core.index import ProjectIndex
 from moviegen.core.lock import exclusive
 from moviegen.core.models import FilmFormat, Stage
 from moviegen.core.project import Project
-from moviegen.core.scenes import scenes_of
+from moviegen.core.scenes import scenes_of, speakers
 from moviegen.services import casting
 from moviegen.services.render import subtitles
-from moviegen.services.render.frames import frame_key, frame_request
+from moviegen.services.render.frames import action_text, frame_key, frame_request
 from moviegen.services.render.steps import StepRunner
 from moviegen.services.render.timeline import Timeline, content_key, draft, finalize
 
@@ -55,6 +55,19 @@ class RenderOptions:
     burn_subtitles: bool = False
     preset: str = "superfast"
     crf: int = 21
+
+    @classmethod
+    def for_project(
+        cls, project: Project, settings, *, resolution: str | None = None, fps: int | None = None,
+        aspect: str | None = None, burn_subtitles: bool = False, preset: str | None = None,
+    ) -> RenderOptions:  # fmt: skip
+        """The project's own format with what the caller overrides, encoded as the settings say."""
+        base = project.info.format
+        fmt = FilmFormat(resolution=resolution or base.resolution, fps=fps or base.fps, aspect=aspect or base.aspect)
+        return cls(
+            fmt=fmt, burn_subtitles=burn_subtitles, preset=preset or settings.render.x264_preset,
+            crf=settings.render.crf,
+        )  # fmt: skip
 
     def stem(self, project: Project) -> str:
         if self.fmt == project.info.format:
@@ -140,8 +153,7 @@ def build_graph(run: _Run):
         scenes = scenes_of(screenplay)
         shots = shotlist.load(locations.shots_file(project.path))
         cast = project.cast()
-        speakers = [b.character for s in scenes for b in s.dialogue if b.character]
-        roles = casting.cast_roles(cast, speakers)
+        roles = casting.cast_roles(cast, speakers(scenes))
         narrator = casting.narrator(roles) if project.info.narration else None
         tl = draft(scenes, shots, roles, opts.fmt, seed, project.info.premise, narrator)
         if narrator is not None:
@@ -178,9 +190,7 @@ def build_graph(run: _Run):
         roles = {k: casting.Role(**v) for k, v in state["timeline"]["roles"].items()}
         cast = project.cast()
         moods = {s.id: s.mood for s in tl.scenes}
-        scene_text = {
-            s.id: " ".join(b.text for b in s.beats if b.kind == "action") for s in scenes_of(project.screenplay())
-        }
+        scene_text = {s.id: action_text(s) for s in scenes_of(project.screenplay())}
         frames, music = [], []
         for cut in tl.shots:
             req = frame_request(cut, tl, roles, cast, seed, scene_text[cut.scene], moods.get(cut.scene, ""))

@@ -102,11 +102,7 @@ class StoryboardPane(Pane):
         first = {"take": 1, "status": "approved" if shot.get("take", 1) == 1 else "candidate"}
         if shot.get("take", 1) == 1:
             first["frame"] = shot.get("frame")
-        listed = [{**t, "frame": f"{self._root()}/{t['asset']}"} for t in shot.get("takes", [])]
-        return [first, *[t for t in listed if t["take"] != 1]]
-
-    def _root(self) -> str:
-        return str(self.studio.project(self.slug).path)
+        return [first, *[t for t in shot.get("takes", []) if t["take"] != 1]]
 
     def choose(self, shot: dict, take: int | None = None) -> None:
         self.current = shot
