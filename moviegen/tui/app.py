@@ -52,20 +52,20 @@ class StudioApp(App):
         self.push_screen(ProjectsScreen())
         self.call_after_refresh(self.heap.start)
         self.set_interval(CHECK_EVERY, self.heap.tick)
-        self.run_worker(self._follow_jobs(), name="events", group="events", exit_on_error=False)
+        self.run_worker(self._follow_events(), name="events", group="events", exit_on_error=False)
 
-    async def _follow_jobs(self) -> None:
-        """Job events as they happen (awaited: no polling while idle)."""
+    async def _follow_events(self) -> None:
+        """The brain's events as they happen (awaited: no polling while idle)."""
         async for event in self.studio.jobs.events():
-            self.job_event(event)
+            self.brain_event(event)
 
     def job_started(self, view: dict) -> None:
         self.job_views[view["id"]] = {**view, "stages": dict(view.get("stages") or {})}
-        self.job_event({"kind": "job.queued", "job": view["id"], "project": view["project"]})
+        self.brain_event({"kind": "job.queued", "job": view["id"], "project": view["project"]})
 
     EDITS = {"screenplay.updated": "screenplay", "story.developed": "story", "shots.planned": "shots"}
 
-    def job_event(self, event: dict) -> None:
+    def brain_event(self, event: dict) -> None:
         """One event from the brain (or the in-process job manager): jobs' progress, and edits made through
         the brain by other clients, which the open project reads again (unsaved text in the editor is kept)."""
         from moviegen.tui.messages import ProjectChanged
