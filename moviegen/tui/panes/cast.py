@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from moviegen.tui.messages import ProjectChanged
 from moviegen.tui.panes.base import Pane
 from moviegen.tui.widgets.dialogs import PromptDialog
+from moviegen.tui.widgets.tables import selected_key
 
 PLAYERS = (["paplay"], ["aplay", "-q"], ["afplay"], ["ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet"])
 
@@ -52,10 +53,8 @@ class CastPane(Pane):
             self.query_one("#cast-detail", Static).update("no cast yet — develop the story or import a screenplay")
 
     def selected(self) -> dict | None:
-        table = self.query_one(DataTable)
-        if not self.people or table.row_count == 0:
-            return None
-        return self.people.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        key = selected_key(self.query_one(DataTable))
+        return self.people.get(key) if key else None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         c = self.selected()

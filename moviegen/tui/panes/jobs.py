@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Label, Static
 
 from moviegen.tui.panes.base import Pane
 from moviegen.tui.widgets.dialogs import TextDialog
+from moviegen.tui.widgets.tables import selected_key
 
 
 def _stages(view: dict) -> str:
@@ -86,10 +87,7 @@ class JobsPane(Pane):
                 self.background(lambda: self.studio.past_runs(self.slug), self._show_past, group="runs-read")
 
     def selected_job(self) -> str | None:
-        table = self.query_one("#jobs", DataTable)
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return selected_key(self.query_one("#jobs", DataTable))
 
     def action_cancel(self) -> None:
         job = self.selected_job()
@@ -104,13 +102,10 @@ class JobsPane(Pane):
 
     def action_log(self) -> None:
         runs = self.query_one("#runs", DataTable)
-        if self.query_one("#jobs", DataTable).has_focus or not runs.has_focus:
-            job = self.selected_job()
-            if job:
-                self.background(lambda: self.studio.jobs.get(job), self._log, group="job-log")
-                return
-        if runs.row_count:
-            run = self.past[runs.coordinate_to_cell_key(runs.cursor_coordinate).row_key.value]
+        if not runs.has_focus and (job := self.selected_job()):  # a job's log, unless a past run is chosen
+            self.background(lambda: self.studio.jobs.get(job), self._log, group="job-log")
+        elif key := selected_key(runs):
+            run = self.past[key]
             self.app.push_screen(TextDialog(f"run {run['workflow_id']}", json.dumps(run["data"], indent=2)))
 
     def _log(self, view: dict) -> None:

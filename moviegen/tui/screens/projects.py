@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from moviegen.core.errors import MoviegenError
 from moviegen.tui.widgets.dialogs import ConfirmDialog, PromptDialog
+from moviegen.tui.widgets.tables import selected_key
 
 
 class ProjectsScreen(Screen):
@@ -60,10 +61,7 @@ class ProjectsScreen(Screen):
             )
 
     def selected(self) -> str | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return selected_key(self.query_one(DataTable))
 
     def action_open(self) -> None:
         slug = self.selected()
