@@ -1,9 +1,20 @@
-"""LocalBrain: the Brain protocol served in-process by the configured providers."""
+"""LocalBrain: the whole studio interface (moviegen.core.api) and the Brain protocol, served in-process.
+
+It is what a one-shot CLI command uses when no brain server runs, what the tests use, and what the brain
+server wraps (each tool checks the caller, then calls the method of the same name here). It owns the
+project's memory stores, the event bus every change is published on, and the job manager with its runners.
+"""
 
 from __future__ import annotations
 
+import threading
+import uuid
 from typing import Any
 
+from moviegen.brain.ops.jobs import JobOps
+from moviegen.brain.ops.memory import MemoryOps
+from moviegen.brain.ops.projects import ProjectOps
+from moviegen.brain.ops.story import StoryOps
 from moviegen.brain.providers.registry import registry
 from moviegen.core.brain import (
     AudioResult,
@@ -16,17 +27,33 @@ from moviegen.core.brain import (
 )
 from moviegen.core.errors import MoviegenError
 from moviegen.core.settings import Settings, get_settings
+from moviegen.workers.events import EventBus
+from moviegen.workers.jobs import JobManager
 
 
-class LocalBrain:
-    def __init__(self, settings: Settings | None = None) -> None:
+class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps):
+    def __init__(self, settings: Settings | None = None, *, workers: int | None = None, nice: int = 0,
+                 mode: str = "in-process") -> None:  # fmt: skip
+        """``workers``: render worker processes for jobs (None: the settings'; 1: in this process); ``nice``
+        lowers their priority (the studio keeps its keys responsive)."""
+        from moviegen.core.project import ProjectStore
+
         self.settings = settings or get_settings()
+        self.store = ProjectStore(self.settings.projects_dir)
+        self.mode = mode
+        self.bus = EventBus()
+        self._workers = self.settings.render.workers if workers is None else workers
+        self._nice = nice
+        self._runners = None
+        self.jobs = JobManager(self, self.bus, self._borrow_runner)
         self._instances: dict[str, Any] = {}
         self._stores: dict[str, Any] = {}
         self._projects: dict[str, Any] = {}
         self._synced: dict[str, Any] = {}
         self._memory_lock: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
+    # ------------------------------------------------------------------ generation (the Brain protocol)
     def _provider(self, capability: str) -> Any:
         if capability not in self._instances:
             names: list[str] = getattr(self.settings.providers, capability)
@@ -49,27 +76,46 @@ class LocalBrain:
     def generate_music(self, request: MusicRequest) -> AudioResult:
         return self._provider("music").generate(request)
 
-    # ------------------------------------------------------------------ memory
+    # ------------------------------------------------------------------ projects
     def project(self, project_id: str):
         """The project, re-read only when its moviegen.toml changed (a long-lived brain opens it often)."""
         from moviegen.core import locations
-        from moviegen.core.project import ProjectStore
 
-        store = ProjectStore(self.settings.projects_dir)
         try:
-            stat = locations.project_config(store.path_of(project_id)).stat()
+            stat = locations.project_config(self.store.path_of(project_id)).stat()
             signature = (stat.st_mtime_ns, stat.st_size)
         except (OSError, MoviegenError):
-            return store.open(project_id)  # reports what is wrong, one line
+            return self.store.open(project_id)  # reports what is wrong, one line
         cached = self._projects.get(project_id)
         if cached is None or cached[0] != signature:
-            cached = self._projects[project_id] = (signature, store.open(project_id))
+            cached = self._projects[project_id] = (signature, self.store.open(project_id))
         return cached[1]
 
+    def project_slugs(self) -> list[str]:
+        return self.store.slugs()
+
+    def identity(self, project_id: str) -> str:
+        """The project's identity (a UUID in moviegen.toml), given to projects made before identities were."""
+        project = self.project(project_id)
+        if not project.info.id:
+            with self._lock:
+                project = self.store.open(project_id)
+                if not project.info.id:
+                    project.update(id=uuid.uuid4().hex)
+            project = self.project(project_id)
+        return project.info.id
+
+    def forget(self, project_id: str) -> None:
+        """Close and drop what is cached for a project (before it is deleted or its memory rebuilt)."""
+        store = self._stores.pop(project_id, None)
+        if store is not None:
+            store.close()
+        self._synced.pop(project_id, None)
+        self._projects.pop(project_id, None)
+
+    # ------------------------------------------------------------------ memory
     def knowledge(self, project_id: str):
         """The project's knowledge store, synced with its files (one per project per process)."""
-        import threading
-
         from moviegen.brain.knowledge.open import open_store, sync_story
         from moviegen.services.story_graph import sources_signature
 
@@ -96,23 +142,29 @@ class LocalBrain:
         except MoviegenError:
             return False
 
-    def _default_embedder(self):
-        if "embedder" not in self._instances:
-            from moviegen.brain.knowledge.open import choose_embedder
+    # ------------------------------------------------------------------ runners and shutdown
+    def _ensure_runners(self):
+        """The one runner owner of this brain (workers/runners.py), made on first use; worker processes build
+        their own LocalBrain from the environment's settings."""
+        with self._lock:
+            if self._runners is None:
+                from moviegen.workers.runners import Runners
 
-            self._instances["embedder"] = choose_embedder(self.settings, None)
-        return self._instances["embedder"]
+                self._runners = Runners(LocalBrain, self._workers, nice=self._nice)
+            return self._runners
 
-    def embed_texts(self, texts: list[str]):
-        return self._default_embedder().embed(texts)
+    def _borrow_runner(self):
+        return self._ensure_runners().borrow()
 
-    def embedder_name(self) -> str:
-        return self._default_embedder().name
-
-    def store_workflow_data(self, project_id: str, workflow_id: str, data: dict) -> None:
-        self.knowledge(project_id).store_workflow_data(workflow_id, data)
+    def warm(self) -> None:
+        """Start the render workers now (they boot while the caller does other start-up work)."""
+        self._ensure_runners().warm()
 
     def close(self) -> None:
+        self.jobs.shutdown()
+        if self._runners is not None:
+            self._runners.close()
+            self._runners = None
         for store in self._stores.values():
             store.close()
         self._stores.clear()

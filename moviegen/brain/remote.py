@@ -1,47 +1,85 @@
-"""RemoteBrain: the brain's tools over MCP on a WebSocket, behind a plain synchronous API.
+"""RemoteBrain: the studio interface (moviegen.core.api) over MCP on a WebSocket to a running brain.
 
-A deliberately small MCP client (initialize, then ``tools/call``), one JSON-RPC
-message per text frame, on the ``websockets`` sync client: a CLI command that
-talks to a running brain starts in milliseconds instead of importing the SDK
-(0.8 s). The tests also drive the server with the SDK's own client. If the brain
-restarts, the next call reconnects once and is retried.
+Every operation is a method made from its declaration: it calls the tool of the same name with the same
+arguments and returns the same JSON as LocalBrain's method. A tool's error arrives as ``{code, message,
+hint}`` and is raised as the same MoviegenError subclass LocalBrain would raise.
+
+A deliberately small MCP client (initialize, then ``tools/call``), one JSON-RPC message per text frame, on
+the ``websockets`` sync client: a CLI command that talks to a running brain starts in milliseconds instead
+of importing the SDK (0.8 s). The tests also drive the server with the SDK's own client. If the brain
+restarts, the next call reconnects once and is retried. Calls from several threads are serialized.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from moviegen import __version__
-from moviegen.core.errors import MoviegenError, ProviderError
+from moviegen.core.api import operations
+from moviegen.core.errors import MoviegenError, ProviderError, UsageError, error_from_wire
 
 PROTOCOL_VERSION = "2025-06-18"
+ENDED = ("done", "failed", "cancelled", "interrupted")
 
 
 class BrainUnavailable(ProviderError):
     code = "brain_unavailable"
 
 
-class RemoteToolError(MoviegenError):
-    code = "remote"
+class _Calls:
+    """RemoteBrain's operation methods, one per declaration in moviegen.core.api."""
 
 
-class RemoteBrain:
+def _operation(name: str, declared) -> Any:
+    signature = inspect.signature(declared)
+
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        arguments = {k: v for k, v in bound.arguments.items() if k != "self"}
+        return self.call_tool(name, {k: _jsonable(v) for k, v in arguments.items()})
+
+    method.__name__ = name
+    method.__doc__ = declared.__doc__
+    method.__signature__ = signature
+    return method
+
+
+for _name, _declared in operations().items():
+    setattr(_Calls, _name, _operation(_name, _declared))
+
+
+def _jsonable(value: Any) -> Any:
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+
+
+class RemoteBrain(_Calls):
+    mode = "brain server"
+
     def __init__(self, url: str, token: str | None = None, timeout: float = 120.0) -> None:
         self.url = url
         self.token = token
         self.timeout = timeout
         self._ws = None
         self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        """http(s)://host:port of the brain."""
+        return self.url.rsplit("/mcp/ws", 1)[0].replace("ws", "http", 1)
 
     def _connect(self) -> None:
         from websockets.sync.client import connect
 
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
-        opener = connect(self.url, subprotocols=["mcp"], additional_headers=headers, compression=None,
-                         max_size=64 << 20, open_timeout=10)  # fmt: skip
-        ws = opener.__enter__()  # held open across calls; closed in _drop
+        ws = connect(self.url, subprotocols=["mcp"], additional_headers=headers, compression=None,
+                     max_size=64 << 20, open_timeout=10)  # fmt: skip
         try:
             self._ws = ws
             self._request("initialize", {
@@ -62,19 +100,44 @@ class RemoteBrain:
             if message.get("id") != rid:
                 continue  # notifications and server requests we do not use
             if "error" in message:
-                raise RemoteToolError(f"the brain refused {method}: {message['error'].get('message')}")
+                error = message["error"]
+                data = error.get("data")
+                if isinstance(data, dict) and "code" in data and "message" in data:
+                    raise error_from_wire(data)
+                raise UsageError(f"the brain refused {method}: {error.get('message')}")
             return message["result"]
 
-    def call(self, name: str, **args: Any) -> Any:
-        """Call a tool; returns its structured result, or raises its error as one line."""
+    def call(self, tool: str, /, **args: Any) -> Any:
+        """Call a tool by name with keyword arguments (see call_tool)."""
+        return self.call_tool(tool, args)
+
+    def call_tool(self, name: str, args: dict[str, Any]) -> Any:
+        """Call a tool; returns its structured result, or raises its error as the same MoviegenError."""
+        with self._lock:
+            result = self._call(name, args)
+        if result.get("isError"):
+            data = (result.get("structuredContent") or {}).get("error")
+            if isinstance(data, dict):
+                raise error_from_wire(data)
+            text = result["content"][0]["text"] if result.get("content") else "the tool failed"
+            # the SDK's own refusals (arguments that do not match the schema, an unknown tool)
+            raise UsageError(text.removeprefix(f"Error executing tool {name}: ").splitlines()[0],
+                             "check the arguments: moviegen brain tools --json lists every tool's schema")  # fmt: skip
+        data = result.get("structuredContent")
+        if isinstance(data, dict) and set(data) == {"result"}:
+            return data["result"]
+        if data is None and result.get("content"):
+            return json.loads(result["content"][0]["text"])
+        return data
+
+    def _call(self, name: str, args: dict[str, Any]) -> dict:
         from websockets.exceptions import ConnectionClosed, InvalidStatus
 
         for attempt in (1, 2):
             try:
                 if self._ws is None:
                     self._connect()
-                result = self._request("tools/call", {"name": name, "arguments": args})
-                break
+                return self._request("tools/call", {"name": name, "arguments": args})
             except InvalidStatus as exc:
                 raise BrainUnavailable(
                     f"the brain at {self.url} refused the connection ({exc.response.status_code})",
@@ -87,49 +150,67 @@ class RemoteBrain:
                         f"the brain at {self.url} is not answering: {exc}",
                         "start it with 'moviegen up', or unset MOVIEGEN_BRAIN_URL to work in-process",
                     ) from None
-        if result.get("isError"):
-            text = result["content"][0]["text"] if result.get("content") else "the tool failed"
-            message, _, hint = text.removeprefix(f"Error executing tool {name}: ").partition(" → ")
-            raise RemoteToolError(message, hint or None)
-        data = result.get("structuredContent")
-        if isinstance(data, dict) and set(data) == {"result"}:
-            return data["result"]
-        if data is None and result.get("content"):
-            return json.loads(result["content"][0]["text"])
-        return data
+        raise AssertionError("unreachable")
 
-    # ---------------------------------------------------------------- the Brain protocol
-    def providers(self) -> dict[str, str]:
-        return self.call("whoami")["providers"]
-
+    # ---------------------------------------------------------------- the Brain protocol (generation)
     def generate_text(self, request):
         from moviegen.core.brain import TextResult
 
-        return TextResult.model_validate(
-            self.call(
-                "generate_text", task=request.task, prompt=request.prompt, seed=request.seed, params=request.params
-            )
-        )
+        return TextResult.model_validate(self.call("generate_text", project_id=_project_of(request),
+                                                   task=request.task, prompt=request.prompt, seed=request.seed,
+                                                   params=request.params))  # fmt: skip
 
     def generate_image(self, request):
         import base64
 
         from moviegen.core.brain import ImageResult
 
-        r = self.call("generate_image", prompt=request.prompt, width=request.width, height=request.height,
-                      seed=request.seed, request=request.model_dump())  # fmt: skip
-        return ImageResult(
-            png=base64.b64decode(r["png_base64"]), width=r["width"], height=r["height"], provider=r["provider"]
-        )
+        r = self.call("generate_image", project_id=_project_of(request), prompt=request.prompt,
+                      width=request.width, height=request.height, seed=request.seed, request=request.model_dump())  # fmt: skip
+        return ImageResult(png=base64.b64decode(r["png_base64"]), width=r["width"], height=r["height"],
+                           provider=r["provider"])  # fmt: skip
 
     def generate_speech(self, request):
-        return _audio(self.call("generate_speech", **request.model_dump()))
+        fields = request.model_dump(exclude={"project_id"})
+        return _audio(self.call("generate_speech", project_id=_project_of(request), **fields))
 
     def generate_music(self, request):
-        return _audio(self.call("generate_music", request=request.model_dump()))
+        return _audio(self.call("generate_music", project_id=_project_of(request), request=request.model_dump()))
 
-    def store_workflow_data(self, project_id: str, workflow_id: str, data: dict) -> None:
-        self.call("store_workflow_data", project_id=project_id, workflow_id=workflow_id, data=data)
+    # ---------------------------------------------------------------- streams
+    def follow(self, job_id: str, timeout: float | None = None) -> Iterator[dict[str, Any]]:
+        """The job's view as it changes, until it ends (polled: a status call costs well under a millisecond)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        view = self.job_status(job_id)
+        yield view
+        while view["status"] not in ENDED:
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            time.sleep(0.1)
+            latest = self.job_status(job_id)
+            if latest != view:
+                view = latest
+                yield view
+
+    async def events(self, project_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
+        """The brain's /events socket (this caller's projects, or one of them), followed across restarts."""
+        import asyncio
+
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import InvalidStatus, WebSocketException
+
+        url = self.url.rsplit("/mcp/ws", 1)[0] + "/events" + (f"?project={project_id}" if project_id else "")
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+        while True:
+            try:
+                async with connect(url, additional_headers=headers, compression=None) as ws:
+                    async for text in ws:
+                        yield json.loads(text)
+            except InvalidStatus as exc:
+                raise BrainUnavailable(f"the brain refused its events ({exc.response.status_code})",
+                                       "check MOVIEGEN_BRAIN_TOKEN") from None  # fmt: skip
+            except (OSError, WebSocketException):
+                await asyncio.sleep(1.0)
 
     def _drop(self) -> None:
         if self._ws is not None:
@@ -143,6 +224,12 @@ class RemoteBrain:
         self._drop()
 
 
+def _project_of(request) -> str:
+    if not request.project_id:
+        raise UsageError("a generation request needs the project it is for", "set project_id on the request")
+    return request.project_id
+
+
 def _audio(r: dict):
     import base64
 
@@ -150,3 +237,6 @@ def _audio(r: dict):
 
     return AudioResult(pcm=base64.b64decode(r["pcm_f32_base64"]), sample_rate=r["sample_rate"],
                        channels=r["channels"], provider=r["provider"])  # fmt: skip
+
+
+__all__ = ["BrainUnavailable", "MoviegenError", "RemoteBrain"]

@@ -25,23 +25,8 @@ def serve(
     from moviegen.brain.server.run import serve as run_server
 
     # a busy port is reported before any worker process starts (a pool torn down at exit is noisy)
-    require_token = check_bind(host, port, require_token)
-    run_server(host, port, require_token=require_token, max_message_bytes=max_message, runner_factory=_runners(workers))
-
-
-def _runners(workers: int):
-    """Render runners for the brain's jobs: one warm local pool for the brain's whole life, shared by its
-    jobs (so a render pays no worker start-up), or in-process steps with --workers 1."""
-    from contextlib import nullcontext
-
-    from moviegen.brain.local import LocalBrain
-    from moviegen.workers.pool import InlineRunner, LocalPool
-
-    if workers == 1:
-        return lambda: InlineRunner(LocalBrain())
-    pool = LocalPool(LocalBrain, workers)
-    pool.warm()  # the workers boot while the server starts
-    return lambda: nullcontext(pool)  # jobs borrow it; it is never closed under them
+    check_bind(host, port, require_token)
+    run_server(host, port, require_token=require_token, max_message_bytes=max_message, workers=workers)
 
 
 @brain_app.command("stdio")
@@ -49,7 +34,7 @@ def stdio() -> None:
     """Serve MCP over stdin/stdout, for MCP clients that launch the server themselves."""
     from moviegen.brain.server.run import serve_stdio
 
-    serve_stdio(_runners(1))
+    serve_stdio()
 
 
 @brain_app.command("tools")
@@ -83,7 +68,13 @@ def token_create(
     from moviegen.brain.server.auth import TokenStore
     from moviegen.core import locations
 
-    token = TokenStore(locations.home_dir() / "tokens.json").create(name, role, project or None)
+    bound = None
+    if project:  # bound to each project's identity: a project deleted and re-made under its name is not included
+        from moviegen.brain.local import LocalBrain
+
+        local = LocalBrain()
+        bound = [(slug, local.identity(slug)) for slug in project]
+    token = TokenStore(locations.home_dir() / "tokens.json").create(name, role, bound)
     if json_out:
         emit_json({"name": name, "role": role, "projects": project or ["*"], "token": token})
         return

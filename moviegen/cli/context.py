@@ -1,51 +1,47 @@
-"""What commands share: settings, the project store and a brain (created lazily)."""
+"""What commands share: settings and the one brain they talk to (created lazily).
+
+With a brain server up (`moviegen up`, or MOVIEGEN_BRAIN_URL), every command goes through it as a
+RemoteBrain; otherwise the work happens in this process with a LocalBrain. Both implement the same
+interface (moviegen.core.api), so no command asks which one it holds.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from moviegen.core.brain import Brain
-    from moviegen.core.project import Project, ProjectStore
+    from moviegen.core.api import StudioAPI
 
 
 class State:
     debug = False
 
 
-def store() -> ProjectStore:
-    from moviegen.core.project import ProjectStore
-    from moviegen.core.settings import get_settings
-
-    return ProjectStore(get_settings().projects_dir)
+_brain: StudioAPI | None = None
 
 
-def start_project(premise: str, *, seed: int | None, reuse: bool = False, **options) -> Project:
-    """A project for a premise, with the user's settings for what the command line left open."""
-    from moviegen.core.settings import get_settings
-    from moviegen.services.story import start_project as start
+def brain(workers: int | None = None) -> StudioAPI:
+    """The brain server when one is running, else an in-process brain (``workers``: its render processes;
+    a brain server has its own)."""
+    global _brain
+    if _brain is None:
+        from moviegen.brain.daemon import brain_url
 
-    settings = get_settings()
-    seed = settings.seed if seed is None else seed
-    return start(store(), premise, fmt=settings.default_format(), seed=seed, reuse=reuse, **options)
+        url, token = brain_url()
+        if url is not None:
+            from moviegen.brain.remote import RemoteBrain
+
+            _brain = RemoteBrain(url, token)
+        else:
+            from moviegen.brain.local import LocalBrain
+
+            _brain = LocalBrain(workers=workers or None)
+    return _brain
 
 
-@lru_cache(maxsize=1)
-def brain() -> Brain:
-    from moviegen.brain.local import LocalBrain
-
-    return LocalBrain()
-
-
-@lru_cache(maxsize=1)
-def remote():
-    """The brain server to use (MOVIEGEN_BRAIN_URL, or a running `moviegen up`), else None: work in-process."""
-    from moviegen.brain.daemon import brain_url
-
-    url, token = brain_url()
-    if url is None:
-        return None
-    from moviegen.brain.remote import RemoteBrain
-
-    return RemoteBrain(url, token)
+def close() -> None:
+    """Stop what the brain started in this process (render workers, open stores, connections)."""
+    global _brain
+    if _brain is not None:
+        held, _brain = _brain, None
+        held.close()

@@ -11,6 +11,7 @@ from moviegen import __version__
 from moviegen.cli.brain import brain_app, daemon_app, token_app
 from moviegen.cli.context import State
 from moviegen.cli.film import film_app
+from moviegen.cli.jobs import job_app, jobs_app
 from moviegen.cli.memory import memory_app
 from moviegen.cli.projects import projects_app
 from moviegen.cli.story import story_app
@@ -31,6 +32,8 @@ app.add_typer(memory_app)
 app.add_typer(brain_app, name="brain")
 app.add_typer(token_app, name="token")
 app.add_typer(daemon_app)
+app.add_typer(jobs_app)
+app.add_typer(job_app, name="job")
 app.add_typer(tui_app)
 
 
@@ -63,8 +66,13 @@ def run() -> None:
     if suggestion:
         error_panel(suggestion, "see 'moviegen --help' for every command", title="usage")
         sys.exit(2)
+    from moviegen.cli import context
+
     try:
-        app(prog_name="moviegen")  # typer reports its own usage errors (exit 2)
+        try:
+            app(prog_name="moviegen")  # typer reports its own usage errors (exit 2)
+        finally:
+            context.close()  # render workers and connections end with the command
     except KeyboardInterrupt:
         error_panel("interrupted", "run the same command again: finished work is kept and resumed", title="stopped")
         sys.exit(130)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import typer
 
 from moviegen.cli import context
 from moviegen.cli.output import emit_json, err, note, out
 
 memory_app = typer.Typer()
+
+
+class Mode(StrEnum):
+    hybrid = "hybrid"
+    text = "text"
+    vector = "vector"
 
 _KINDS = typer.Option(None, "--kind", help="Only documents of this kind (character, scene, shot, workflow, note...).")
 
@@ -18,31 +26,20 @@ def search(
     query: str = typer.Argument(..., help="What to look for, in your own words."),
     limit: int = typer.Option(8, "--limit", "-k", min=1, max=100, help="How many results."),
     kind: list[str] = _KINDS,
-    mode: str = typer.Option("hybrid", "--mode", help="hybrid (words + meaning + story graph), text or vector."),
+    mode: Mode = typer.Option("hybrid", "--mode", help="hybrid (words + meaning + story graph), text or vector."),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Search the project's memory: scenes, characters, shots, notes and past runs."""
-    from moviegen.core.errors import UsageError
-    from moviegen.core.knowledge import SearchFilter, SearchHit
-
-    if mode not in ("hybrid", "text", "vector"):
-        raise UsageError(f"unknown search mode '{mode}'", "use hybrid, text or vector")
-    remote = context.remote()
-    if remote is not None:
-        found = remote.call("search_story", project_id=slug, query=query, k=limit, kinds=kind or None, mode=mode)
-        hits = [SearchHit.model_validate(h) for h in found["hits"]]
-    else:
-        store = context.brain().knowledge(context.store().open(slug).slug)
-        hits = store.search(query, limit, SearchFilter(kinds=kind or []), mode=mode)
+    hits = context.brain().search_story(slug, query, limit=limit, kinds=kind or None, mode=mode.value)
     if json_out:
-        emit_json([h.model_dump() for h in hits])
+        emit_json(hits)
         return
     if not hits:
         note("nothing found")
     for i, hit in enumerate(hits, 1):
-        found_by = "+".join(sorted(hit.ranks))
-        snippet = " ".join(hit.text.split())[:160]
-        out.print(f"{i}. [bold]{hit.title or hit.id}[/bold] [dim]({hit.kind}, {found_by})[/dim]\n   {snippet}")
+        found_by = "+".join(sorted(hit["ranks"]))
+        snippet = " ".join(hit["text"].split())[:160]
+        out.print(f"{i}. [bold]{hit['title'] or hit['id']}[/bold] [dim]({hit['kind']}, {found_by})[/dim]\n   {snippet}")
 
 
 @memory_app.command()
@@ -54,28 +51,23 @@ def graph(
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Show the story graph: a node's neighbourhood, or what kinds of nodes there are."""
-    from moviegen.core.knowledge import GraphQuery, NodeMatch
-
-    store = context.brain().knowledge(context.store().open(slug).slug)
+    brain = context.brain()
     if node is None:
-        rows = store.query_graph(GraphQuery(start=NodeMatch(), min_depth=0, max_depth=0, limit=10_000))
-        kinds: dict[str, list[str]] = {}
-        for row in rows:
-            kinds.setdefault(row.start.kind, []).append(row.start.key)
+        kinds = brain.graph_summary(slug)
         if json_out:
             emit_json(kinds)
             return
         for k, keys in sorted(kinds.items()):
             out.print(f"[bold]{k}[/bold] ({len(keys)}): {', '.join(keys[:12])}{' ...' if len(keys) > 12 else ''}")
         return
-    neighbors = store.get_node_neighbors(node, depth, rel or None)
+    neighbors = brain.get_node_neighbors(node, slug, depth=depth, rel_types=rel or None)
     if json_out:
-        emit_json([n.model_dump() for n in neighbors])
+        emit_json(neighbors)
         return
-    center = store.get_node(node)
-    out.print(f"[bold]{center.name or center.key}[/bold] [dim]{center.key}[/dim]")
+    center = brain.graph_node(slug, node)
+    out.print(f"[bold]{center['name'] or center['key']}[/bold] [dim]{center['key']}[/dim]")
     for n in neighbors:
-        out.print(f"  {'  ' * (n.depth - 1)}{n.node.key} [dim]{n.node.name}[/dim]")
+        out.print(f"  {'  ' * (n['depth'] - 1)}{n['node']['key']} [dim]{n['node']['name']}[/dim]")
 
 
 @memory_app.command()
@@ -85,29 +77,14 @@ def reindex(
     json_out: bool = typer.Option(False, "--json", help="Print a summary as JSON."),
 ) -> None:
     """Rebuild the project's memory from its files (and, with --re-embed, its vectors)."""
-    from rich.progress import Progress
-
-    from moviegen.brain.knowledge.open import open_store, sync_story
-    from moviegen.core.settings import get_settings
-
-    project = context.store().open(slug)
-    store = open_store(project, get_settings(), fresh_embedder=re_embed, sync=False)
-    try:
-        count = 0
-        if re_embed:
-            with Progress(console=err, transient=True) as progress:
-                task = progress.add_task("embedding", total=None)
-                count = store.reembed(lambda done, total: progress.update(task, completed=done, total=total))
-        sync_story(store, project, force=True)
-        info = store.info()
-    finally:
-        store.close()
+    with err.status("rebuilding the memory", spinner="dots"):
+        info = context.brain().reindex(slug, re_embed=re_embed)
     if json_out:
-        emit_json({"re_embedded": count, **info.model_dump()})
+        emit_json(info)
         return
     out.print(
-        f"{info.documents} documents, {info.nodes} nodes, {info.edges} links; vectors by {info.embedder}"
-        + (f" ({count} re-embedded)" if re_embed else "")
+        f"{info['documents']} documents, {info['nodes']} nodes, {info['edges']} links; vectors by {info['embedder']}"
+        + (f" ({info['re_embedded']} re-embedded)" if re_embed else "")
     )
 
 
@@ -117,13 +94,7 @@ def check(
     json_out: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
 ) -> None:
     """Check continuity before generating: descriptions, props, time of day, who speaks where."""
-    remote = context.remote()
-    if remote is not None:
-        findings = remote.call("continuity_check", project_id=slug)
-    else:
-        from moviegen.services.continuity import continuity_check
-
-        findings = [f.model_dump() for f in continuity_check(context.store().open(slug))]
+    findings = context.brain().continuity_check(slug)
     if json_out:
         emit_json(findings)
         return

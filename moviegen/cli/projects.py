@@ -24,12 +24,12 @@ def new(
     json_out: bool = typer.Option(False, "--json", help="Print the project as JSON."),
 ) -> None:
     """Create a project folder from a premise."""
-    project = context.start_project(premise, seed=seed, title=title, slug=slug, narration=narration)
+    project = context.brain().project_create(premise, title=title, slug=slug, seed=seed, narration=narration)
     if json_out:
-        emit_json({"slug": project.slug, "path": str(project.path), **project.info.model_dump(mode="json")})
+        emit_json(project)
         return
-    out.print(f"Created [bold]{project.info.title}[/bold] in {project.path}")
-    note(f"next: moviegen develop {project.slug}")
+    out.print(f"Created [bold]{project['title']}[/bold] in {project['path']}")
+    note(f"next: moviegen develop {project['slug']}")
 
 
 @projects_app.command("import")
@@ -40,48 +40,37 @@ def import_(
     json_out: bool = typer.Option(False, "--json", help="Print the project as JSON."),
 ) -> None:
     """Create a project from a screenplay you already have."""
-    from moviegen.core.settings import get_settings
     from moviegen.core.slug import validate_slug
-    from moviegen.services.screenplay import import_screenplay
+    from moviegen.services.screenplay import read_screenplay_file
 
-    project = import_screenplay(
-        context.store(),
-        file,
-        slug=validate_slug(slug) if slug else None,
-        title=title,
-        fmt=get_settings().default_format(),
-    )
+    text = read_screenplay_file(file)  # read here: the brain may run on another machine
+    summary = context.brain().project_import(text, title=title, slug=validate_slug(slug) if slug else None,
+                                             filename=file.name)  # fmt: skip
     if json_out:
-        emit_json(_summary(project))
+        emit_json(summary)
         return
-    summary = _summary(project)
     out.print(
-        f"Imported [bold]{project.info.title}[/bold] into {project.path}: "
+        f"Imported [bold]{summary['title']}[/bold] into {summary['path']}: "
         f"{summary['scenes']} scenes, {summary['dialogue_lines']} lines of dialogue"
     )
-    note(f"next: moviegen plan {project.slug}")
+    note(f"next: moviegen plan {summary['slug']}")
 
 
 @projects_app.command("list")
 def list_(json_out: bool = typer.Option(False, "--json", help="Print the projects as JSON.")) -> None:
     """List the projects in the projects directory."""
-    projects = context.store().list()
+    projects = context.brain().project_list()
     if json_out:
-        emit_json(
-            [
-                {"slug": p.slug, "title": p.info.title, "stage": p.info.stage.value, "path": str(p.path)}
-                for p in projects
-            ]
-        )
+        emit_json(projects)
         return
     if not projects:
-        note(f'no projects in {context.store().root} yet — start one with: moviegen new "PREMISE"')
+        note('no projects yet — start one with: moviegen new "PREMISE"')
         return
     from rich.table import Table
 
-    table = Table("slug", "title", "stage", box=None)
+    table = Table("slug", "title", "stage", "scenes", "shots", "last render", box=None)
     for p in projects:
-        table.add_row(p.slug, p.info.title, p.info.stage.value)
+        table.add_row(p["slug"], p["title"], p["stage"], str(p["scenes"]), str(p["shots"]), p["last_render"] or "—")
     out.print(table)
 
 
@@ -91,12 +80,10 @@ def status(
     json_out: bool = typer.Option(False, "--json", help="Print the status as JSON."),
 ) -> None:
     """Show where a project stands: story, shots, renders, providers."""
-    remote = context.remote()
-    if remote is not None:
-        summary = remote.call("project_status", project_id=slug)
-        summary["brain"]["mode"] = f"brain server at {remote.url}"
-    else:
-        summary = _summary(context.store().open(slug))
+    brain = context.brain()
+    summary = brain.project_status(slug)
+    if getattr(brain, "url", None):
+        summary["brain"]["mode"] = f"brain server at {brain.url}"
     if json_out:
         emit_json(summary)
         return
@@ -113,8 +100,3 @@ def status(
     )
     out.print(f"  folder:    {summary['path']}")
 
-
-def _summary(project) -> dict:
-    from moviegen.services.status import project_status
-
-    return project_status(project, context.brain().providers())

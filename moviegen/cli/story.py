@@ -17,20 +17,17 @@ def develop(
     json_out: bool = typer.Option(False, "--json", help="Print the story as JSON."),
 ) -> None:
     """Develop the story: logline, characters, places, outline and screenplay."""
-    from moviegen.services.story import develop as develop_story
-
-    project = context.store().open(slug)
-    story = develop_story(project, context.brain(), force=force)
+    story = context.brain().story_develop(slug, force=force)
     if json_out:
-        emit_json(story.model_dump())
+        emit_json(story)
         return
-    out.print(f"[bold]{story.title}[/bold] — {story.logline}\n")
-    for c in story.characters:
-        out.print(f"  [bold]{c.name}[/bold] {c.full_name}: {c.role}; wants {c.want}")
+    out.print(f"[bold]{story['title']}[/bold] — {story['logline']}\n")
+    for c in story["characters"]:
+        out.print(f"  [bold]{c['name']}[/bold] {c['full_name']}: {c['role']}; wants {c['want']}")
     out.print("")
-    for i, beat in enumerate(story.outline, 1):
+    for i, beat in enumerate(story["outline"], 1):
         out.print(f"  {i}. {beat}")
-    note(f"\nwrote story/ and screenplay.fountain in {project.path}; next: moviegen plan {slug}")
+    note(f"\nwrote story/ and screenplay.fountain; next: moviegen plan {slug}")
 
 
 @story_app.command()
@@ -40,10 +37,7 @@ def plan(
     json_out: bool = typer.Option(False, "--json", help="Print the plan summary as JSON."),
 ) -> None:
     """Plan the shots of every scene into shots.toml (keeps edits to unchanged scenes)."""
-    from moviegen.services.planner import plan as plan_shots
-
-    project = context.store().open(slug)
-    summary = plan_shots(project, fresh=fresh)
+    summary = context.brain().shots_plan(slug, fresh=fresh)
     if json_out:
         emit_json(summary)
         return
@@ -51,4 +45,4 @@ def plan(
         f"{summary['shots']} shots over {summary['scenes']} scenes, {summary['duration']} s "
         f"({summary['scenes_planned']} scenes planned, {summary['scenes_kept']} kept as edited)"
     )
-    note(f"wrote {project.path / 'shots.toml'}; next: moviegen render {slug}")
+    note(f"wrote shots.toml; next: moviegen render {slug}")

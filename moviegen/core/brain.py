@@ -1,8 +1,9 @@
 """The Brain protocol: the one door through which services reach AI.
 
 Services are handed a Brain and never import a provider. ``LocalBrain``
-(moviegen.brain.local) runs providers in-process; a remote brain speaks the
-same requests over MCP.
+(moviegen.brain.local) runs providers in-process; ``RemoteBrain`` speaks the
+same requests over MCP. Frontends hold the wider ``StudioAPI`` (moviegen.core.api),
+which both implement too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 
 
 class TextRequest(BaseModel):
+    project_id: str = ""  # whose budget and ledger the call serves (required over the wire)
     task: str  # e.g. 'story.develop'; lets non-LLM providers (the story writer) do the task directly
     prompt: str  # what an LLM would be sent
     seed: int = 7
@@ -36,6 +38,7 @@ class ImageRequest(BaseModel):
     procedural painter draw the same shot without understanding prose."""
 
     prompt: str
+    project_id: str = ""
     width: int
     height: int
     seed: int = 7
@@ -60,6 +63,7 @@ class ImageResult(BaseModel):
 
 class SpeechRequest(BaseModel):
     text: str
+    project_id: str = ""
     voice: str  # a provider-specific voice id, e.g. 'en-us+m3'
     pitch: int = 50  # 0..100
     rate: int = 165  # words per minute
@@ -77,6 +81,7 @@ class AudioResult(BaseModel):
 
 class MusicRequest(BaseModel):
     duration: float
+    project_id: str = ""
     mood: str  # 'tense', 'warm', 'melancholy', 'triumphant', 'mysterious'
     key: str = "D"  # tonic, stable across the film
     tempo: int = 84
@@ -94,7 +99,7 @@ class Brain(Protocol):
 
     def generate_music(self, request: MusicRequest) -> AudioResult: ...
 
-    def store_workflow_data(self, project_id: str, workflow_id: str, data: dict[str, Any]) -> None:
+    def store_workflow_data(self, workflow_id: str, data: dict[str, Any], project_id: str) -> Any:
         """Remember a finished workflow run (inputs, choices, timings, outcome) in the project's memory."""
         ...
 

@@ -17,9 +17,39 @@ class MoviegenError(Exception):
     def __str__(self) -> str:
         return self.message
 
-    def line(self) -> str:
+    def summary(self) -> str:
         """What went wrong → what to do, on one line (for a wire, a status line)."""
         return f"{self.message} → {self.hint}" if self.hint else self.message
+
+    def to_wire(self) -> dict[str, str | None]:
+        """The error as it crosses the wire: a stable code, the message and the hint."""
+        return {"code": self.code, "message": self.message, "hint": self.hint}
+
+
+def error_from_wire(data: dict) -> MoviegenError:
+    """The same MoviegenError subclass the other side raised, rebuilt from ``to_wire()``'s dict
+    (an unknown code becomes a plain MoviegenError that keeps the code)."""
+    code = str(data.get("code") or "error")
+    message = str(data.get("message") or "the brain refused the call")
+    hint = data.get("hint")
+    cls = _by_code().get(code, MoviegenError)
+    exc = MoviegenError.__new__(cls)
+    MoviegenError.__init__(exc, message, hint)
+    if cls is MoviegenError and code != MoviegenError.code:
+        exc.code = code
+    if isinstance(exc, ScreenplayParseError):
+        exc.line = int(data.get("line") or 0)
+    return exc
+
+
+def _by_code() -> dict[str, type[MoviegenError]]:
+    found: dict[str, type[MoviegenError]] = {}
+    pending = [MoviegenError]
+    while pending:
+        cls = pending.pop()
+        found.setdefault(cls.code, cls)
+        pending.extend(cls.__subclasses__())
+    return found
 
 
 class UsageError(MoviegenError):
@@ -62,6 +92,9 @@ class ScreenplayParseError(MoviegenError):
         super().__init__(f"line {line}: {message}", hint)
         self.line = line
 
+    def to_wire(self) -> dict:
+        return {**super().to_wire(), "line": self.line}
+
 
 class ShotListError(MoviegenError):
     code = "shot_list"
@@ -89,3 +122,19 @@ class KnowledgeError(MoviegenError):
     """The knowledge store cannot do what was asked (mixed embedders, bad vectors, bad query)."""
 
     code = "knowledge"
+
+
+class AccessDeniedError(MoviegenError):
+    """The caller may not do this to this project (or the project is not theirs to know about)."""
+
+    code = "access_denied"
+
+
+class JobCancelledError(MoviegenError):
+    code = "cancelled"
+
+
+class CypherError(KnowledgeError):
+    """A query_graph Cypher query was refused (it would write, or this engine cannot read it) or ran out of time."""
+
+    code = "cypher"

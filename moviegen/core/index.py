@@ -48,7 +48,19 @@ def _m003_takes(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_steps, _m002_runs, _m003_takes]
+def _m004_jobs(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE jobs (
+               id TEXT PRIMARY KEY,
+               kind TEXT NOT NULL,        -- render, make
+               status TEXT NOT NULL,      -- queued, running, done, failed, cancelled, interrupted
+               record TEXT NOT NULL,      -- JSON: inputs, stages, result, error, log, attempts, owner
+               started REAL NOT NULL,
+               finished REAL)"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_steps, _m002_runs, _m003_takes, _m004_jobs]
 
 
 class ProjectIndex:
@@ -100,6 +112,22 @@ class ProjectIndex:
     def takes(self) -> list[dict]:
         rows = self.db.execute("SELECT shot, take, key, asset, status FROM takes ORDER BY shot, take")
         return [dict(zip(("shot", "take", "key", "asset", "status"), row, strict=True)) for row in rows]
+
+    # ------------------------------------------------------------------ jobs (not derived: kept on reindex)
+    def save_job(self, record: dict) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
+            (record["id"], record["kind"], record["status"], json.dumps(record, default=str), record["started"],
+             record.get("finished")),
+        )  # fmt: skip
+
+    def jobs(self, limit: int = 200) -> list[dict]:
+        rows = self.db.execute("SELECT record FROM jobs ORDER BY started DESC LIMIT ?", (limit,))
+        return [json.loads(row[0]) for row in rows]
+
+    def job(self, job_id: str) -> dict | None:
+        row = self.db.execute("SELECT record FROM jobs WHERE id=?", (job_id,)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def close(self) -> None:
         self.db.close()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class Stage(StrEnum):
@@ -30,10 +31,29 @@ class CameraMove(StrEnum):
     HOLD = "hold"
 
 
+NAMED_RESOLUTIONS = {"480p": "854x480", "720p": "1280x720", "1080p": "1920x1080", "1440p": "2560x1440"}
+_RESOLUTION = re.compile(r"(\d{2,4})x(\d{2,4})")
+
+
+def normalize_resolution(value: str) -> str:
+    """'720p' or '1280X720' -> '1280x720'; anything else is refused with what to write instead.
+    The one check every door (CLI, brain tools, studio) goes through."""
+    res = NAMED_RESOLUTIONS.get(str(value).strip().lower(), str(value).strip().lower())
+    m = _RESOLUTION.fullmatch(res)
+    if not m or not all(16 <= int(v) <= 4096 for v in m.groups()):
+        raise ValueError(f"'{value}' is not a resolution: use WIDTHxHEIGHT (16..4096 each) such as 1280x720, or 720p/1080p")
+    return res
+
+
 class FilmFormat(BaseModel):
     resolution: str = "1280x720"
-    fps: int = 24
+    fps: int = Field(24, ge=1, le=120)
     aspect: Literal["16:9", "9:16", "1:1"] = "16:9"
+
+    @field_validator("resolution")
+    @classmethod
+    def _resolution(cls, v: str) -> str:
+        return normalize_resolution(v)
 
     def size(self) -> tuple[int, int]:
         """Frame size in pixels: the resolution's long side fitted to the aspect."""
@@ -138,6 +158,7 @@ class Story(BaseModel):
 class ProjectInfo(BaseModel):
     slug: str
     title: str
+    id: str = ""  # the project's identity (a UUID): tokens are bound to it, not to the reusable slug
     premise: str = ""
     seed: int = 7
     stage: Stage = Stage.NEW

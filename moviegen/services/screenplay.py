@@ -21,8 +21,14 @@ def read_screenplay_file(path: Path) -> str:
         raise UsageError(f"no such file: {path}", "check the path to the .fountain file") from None
     except IsADirectoryError:
         raise UsageError(f"{path} is a folder, not a screenplay", "name a .fountain file") from None
-    if len(data) > MAX_BYTES:
-        raise UsageError(f"{path.name} is {len(data):,} bytes; screenplays over {MAX_BYTES:,} are refused", None)
+    return check_screenplay(data, path.name)
+
+
+def check_screenplay(data: bytes | str, name: str = "the screenplay") -> str:
+    """The screenplay's text, if it is one we can film: size, encoding, syntax (with the line) and scenes."""
+    size = len(data.encode("utf-8") if isinstance(data, str) else data)
+    if size > MAX_BYTES:
+        raise UsageError(f"{name} is {size:,} bytes; screenplays over {MAX_BYTES:,} are refused", None)
     screenplay = parse(data)  # raises ScreenplayParseError with a line number
     if not scenes_of(screenplay):
         raise ScreenplayParseError(
@@ -30,13 +36,22 @@ def read_screenplay_file(path: Path) -> str:
             1,
             "start each scene with a heading such as 'INT. KITCHEN - NIGHT' (or force one with a leading '.')",
         )
-    return data.decode("utf-8-sig")
+    return data if isinstance(data, str) else data.decode("utf-8-sig")
 
 
 def import_screenplay(
     store: ProjectStore, path: Path, *, slug: str | None = None, title: str | None = None, fmt: FilmFormat | None = None
 ) -> Project:
-    text = read_screenplay_file(path)
+    return import_screenplay_text(store, read_screenplay_file(path), filename=path.name, slug=slug, title=title, fmt=fmt)
+
+
+def import_screenplay_text(
+    store: ProjectStore, text: str, *, filename: str = "screenplay.fountain", slug: str | None = None,
+    title: str | None = None, fmt: FilmFormat | None = None,
+) -> Project:  # fmt: skip
+    """A new project from a screenplay's text (sent by a client that read the file on its own machine)."""
+    text = check_screenplay(text, filename)
+    path = Path(filename)
     screenplay = parse(text)
     title = title or screenplay.title() or path.stem.replace("_", " ").title()
     synopsis = next((e.text for e in screenplay.elements if e.type.value == "synopsis"), "")

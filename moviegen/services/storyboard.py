@@ -87,11 +87,11 @@ def board(project: Project, image_provider: str) -> tuple[list[dict[str, Any]], 
     try:
         shots = shotlist.load(path)
     except ShotListError as exc:
-        return [], exc.line() if path.exists() else None
+        return [], exc.summary() if path.exists() else None
     try:
         painted, problem = _frames(project, image_provider, shots), None
     except MoviegenError as exc:
-        painted, problem = {}, exc.line()
+        painted, problem = {}, exc.summary()
     return [{"frame": None, "takes": [], **s.model_dump(mode="json"), **painted.get(s.id, {})} for s in shots], problem
 
 

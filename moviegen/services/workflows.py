@@ -51,6 +51,6 @@ def run_record(
 def remember(brain: Brain, project: Project, workflow_id: str, data: dict[str, Any], emit: EventSink) -> None:
     """Store the record; memory failing never fails the run it describes."""
     try:
-        brain.store_workflow_data(project.slug, workflow_id, data)
+        brain.store_workflow_data(workflow_id=workflow_id, data=data, project_id=project.slug)
     except Exception as exc:  # noqa: BLE001 - reported, not raised: the film is already made
         emit(Event(kind="warning", project=project.slug, message=f"could not record this run in memory: {exc}"))

@@ -12,7 +12,8 @@ import anyio
 import pytest
 from websockets.asyncio.client import connect
 
-from moviegen.brain.remote import BrainUnavailable, RemoteBrain, RemoteToolError
+from moviegen.brain.remote import BrainUnavailable, RemoteBrain
+from moviegen.core.errors import ProjectNotFoundError
 from tests.conftest import FIXTURES, SAMPLE
 from tests.server.conftest import free_port, start_brain, stop_brain
 
@@ -32,7 +33,7 @@ def test_remote_brain_reconnects_after_a_restart(tmp_path, monkeypatch):
     remote = RemoteBrain(brain.ws)
     try:
         assert remote.call("whoami")["role"] == "admin"
-        with pytest.raises(RemoteToolError, match="no project 'nope'"):
+        with pytest.raises(ProjectNotFoundError, match="no project 'nope'"):
             remote.call("project_status", project_id="nope")
         stop_brain(brain)
         with pytest.raises(BrainUnavailable, match="is not answering") as info:
@@ -56,7 +57,7 @@ def test_events_reach_listeners_and_stopping_the_brain_checkpoints_a_render(tmp_
             async with connect(brain.url.replace("http", "ws") + "/events") as ws:
                 await anyio.sleep(0.2)
                 await anyio.to_thread.run_sync(
-                    lambda: remote.call("store_document", project_id="lr", document={"id": "e1", "text": "an event"})
+                    lambda: remote.store_document("an event", {"id": "e1"}, "lr")
                 )
                 with anyio.fail_after(10):
                     while True:
@@ -96,14 +97,15 @@ def test_remote_and_local_brains_are_one_protocol(brain):
     try:
         assert isinstance(remote, Brain) and isinstance(local, Brain)
         assert remote.providers() == local.providers()
-        text = TextRequest(task="story.develop", prompt="A keeper and a storm", seed=3)
+        text = TextRequest(project_id="lantern-road", task="story.develop", prompt="A keeper and a storm", seed=3)
         assert remote.generate_text(text) == local.generate_text(text)
-        image = ImageRequest(prompt="a lamp room", width=320, height=180, location="SIGNAL TOWER", time_of_day="NIGHT",
+        image = ImageRequest(project_id="lantern-road", prompt="a lamp room", width=320, height=180, location="SIGNAL TOWER", time_of_day="NIGHT",
                              framing="medium", characters=[CharacterLook(name="TOMAS", color="#aa3322", slot=1)])  # fmt: skip
         assert remote.generate_image(image).png == local.generate_image(image).png
-        speech = SpeechRequest(text="Fifty-nine minutes.", voice="en-us+m3", pitch=40, rate=150)
+        speech = SpeechRequest(project_id="lantern-road", text="Fifty-nine minutes.", voice="en-us+m3", pitch=40, rate=150)
         assert remote.generate_speech(speech).pcm == local.generate_speech(speech).pcm
-        music = MusicRequest(duration=2.0, mood="tense")
+        music = MusicRequest(project_id="lantern-road", duration=2.0, mood="tense")
         assert remote.generate_music(music).pcm == local.generate_music(music).pcm
     finally:
         remote.close()
+        local.close()

@@ -10,13 +10,23 @@ import pytest
 
 from tests.server.conftest import session
 
-EXPECTED = {
-    "embed_text", "batch_embed_texts", "search_by_embedding", "batch_similarity_search", "create_relationship",
-    "query_graph", "get_node_neighbors", "store_document", "bulk_store_documents", "store_workflow_data",
-    "search_similar_workflows", "project_create", "project_list", "project_status", "story_develop",
-    "screenplay_get", "screenplay_update", "shots_plan", "render_start", "job_status", "job_list", "job_cancel",
-    "search_story", "continuity_check", "analyze_media", "generate_text", "generate_image", "generate_speech",
-    "generate_music", "whoami",
+CONTRACT = {  # the platform's published tool list: these names with exactly these arguments
+    "embed_text": {"text", "project_id"},
+    "batch_embed_texts": {"texts", "project_id"},
+    "search_by_embedding": {"embedding", "project_id", "limit"},
+    "batch_similarity_search": {"queries", "project_id"},
+    "create_relationship": {"from_node", "to_node", "relationship", "project_id"},
+    "query_graph": {"cypher_query", "project_id"},
+    "get_node_neighbors": {"node_id", "project_id"},
+    "store_document": {"content", "metadata", "project_id"},
+    "bulk_store_documents": {"documents", "project_id"},
+    "store_workflow_data": {"workflow_id", "data", "project_id"},
+    "search_similar_workflows": {"description", "project_id"},
+}
+EXPECTED = set(CONTRACT) | {
+    "project_create", "project_list", "project_status", "story_develop", "screenplay_get", "screenplay_update",
+    "shots_plan", "render_start", "job_status", "job_list", "job_cancel", "search_story", "continuity_check",
+    "analyze_media", "generate_text", "generate_image", "generate_speech", "generate_music", "whoami",
 }  # fmt: skip
 
 
@@ -36,11 +46,11 @@ async def exercise_every_tool(s, slug: str) -> set[str]:
         called.add(name)
         return await call(s, name, args)
 
-    vec = (await c("embed_text", {"text": "a lantern in the storm"}))["vector"]
-    assert len(vec) == 256
-    assert len((await c("batch_embed_texts", {"texts": ["one", "two"]}))["vectors"]) == 2
     created = await c("project_create", {"premise": f"A baker races a storm to save her shop {slug}", "title": slug})
     p = created["slug"]
+    vec = (await c("embed_text", {"text": "a lantern in the storm", "project_id": p}))["vector"]
+    assert len(vec) == 256
+    assert len((await c("batch_embed_texts", {"texts": ["one", "two"], "project_id": p}))["vectors"]) == 2
     assert p in {x["slug"] for x in await c("project_list", {})}
     story = await c("story_develop", {"project_id": p})
     assert story["logline"]
@@ -51,45 +61,36 @@ async def exercise_every_tool(s, slug: str) -> set[str]:
         "screenplay_update", {"project_id": p, "text": sp["text"] + "\nTHE END\n", "expect_digest": sp["digest"]}
     )
     assert updated["digest"] != sp["digest"]
-    stored = await c(
-        "store_document",
-        {"project_id": p, "document": {"id": "note-1", "text": "The oven is haunted.", "kind": "note"}},
-    )
-    assert stored["ids"] == ["note-1"]
-    bulk = await c("bulk_store_documents", {"project_id": p, "documents": [{"text": f"note {i}"} for i in range(3)]})
+    stored = await c("store_document", {"content": "The oven is haunted.", "metadata": {"id": "note-1", "kind": "note",
+                                                                                       "room": "bakery"},
+                                        "project_id": p})  # fmt: skip
+    assert stored["id"] == "note-1" and stored["metadata"] == {"room": "bakery"}
+    bulk = await c("bulk_store_documents", {"documents": [{"content": f"note {i}", "metadata": {}} for i in range(3)],
+                                            "project_id": p})  # fmt: skip
     assert len(bulk["ids"]) == 3
-    hits = (await c("search_story", {"project_id": p, "query": "haunted oven", "k": 3}))["hits"]
+    hits = await c("search_story", {"project_id": p, "query": "haunted oven", "limit": 3})
     assert hits[0]["id"] == "note-1"
-    assert (await c("search_by_embedding", {"project_id": p, "vector": vec, "k": 2}))["hits"]
-    assert len(await c("batch_similarity_search", {"project_id": p, "vectors": [vec, vec], "k": 2})) == 2
-    await c("store_document", {"project_id": p, "document": {"id": "n2", "text": "x"}})
-    nodes = await c(
-        "query_graph", {"project_id": p, "query": {"start": {"kind": "scene"}, "min_depth": 0, "max_depth": 0}}
-    )
-    assert nodes
-    first_scene = nodes[0]["start"]["key"]
-    character = (
-        await c(
-            "query_graph", {"project_id": p, "query": {"start": {"kind": "character"}, "min_depth": 0, "max_depth": 0}}
-        )
-    )[0]["start"]["key"]
-    await c("create_relationship", {"project_id": p, "edge": {"src": character, "dst": first_scene, "type": "HAUNTS"}})
-    near = await c("get_node_neighbors", {"project_id": p, "key": first_scene, "rel_types": ["HAUNTS"]})
+    assert await c("search_by_embedding", {"embedding": vec, "project_id": p, "limit": 2})
+    batch = await c("batch_similarity_search", {"queries": ["haunted oven", "storm"], "project_id": p})
+    assert len(batch) == 2 and batch[0][0]["id"] == "note-1"
+    character = next(r for r in await c("query_graph", {"cypher_query": "MATCH (c:character) RETURN c.key AS key",
+                                                          "project_id": p}))["key"]  # fmt: skip
+    await c("create_relationship", {"from_node": "note-1", "to_node": character, "relationship": "ABOUT",
+                                     "project_id": p})  # fmt: skip
+    near = await c("get_node_neighbors", {"node_id": "note-1", "project_id": p})
     assert [n["node"]["key"] for n in near] == [character]
-    await c(
-        "store_workflow_data",
-        {"project_id": p, "workflow_id": "w1", "data": {"description": "a test run", "outcome": "ok"}},
-    )
+    await c("store_workflow_data", {"workflow_id": "w1", "data": {"description": "a test run", "outcome": "ok"},
+                                    "project_id": p})  # fmt: skip
     assert (await c("search_similar_workflows", {"project_id": p, "description": "test run"}))[0]["workflow_id"] == "w1"
     assert isinstance(await c("continuity_check", {"project_id": slug_sample}), list)
-    text = await c("generate_text", {"task": "story.develop", "prompt": "A lighthouse keeper and a storm"})
+    text = await c("generate_text", {"project_id": p, "task": "story.develop", "prompt": "A lighthouse keeper and a storm"})
     assert json.loads(text["text"])["title"]
-    img = await c("generate_image", {"prompt": "a lighthouse at night", "width": 320, "height": 180})
+    img = await c("generate_image", {"project_id": p, "prompt": "a lighthouse at night", "width": 320, "height": 180})
     assert base64.b64decode(img["png_base64"])[:4] == b"\x89PNG"
-    music = await c("generate_music", {"request": {"duration": 1.0, "mood": "warm"}})
+    music = await c("generate_music", {"project_id": p, "request": {"duration": 1.0, "mood": "warm"}})
     assert music["sample_rate"] == 48000 and len(base64.b64decode(music["pcm_f32_base64"])) > 1000
     assert (await c("whoami", {}))["providers"]["speech"] == "espeak-ng"
-    speech = await c("generate_speech", {"text": "Hello there."})
+    speech = await c("generate_speech", {"project_id": p, "text": "Hello there."})
     assert len(base64.b64decode(speech["pcm_f32_base64"])) > 1000
     job = await c("render_start", {"project_id": slug_sample, "resolution": "320x180"})
     for _ in range(600):
@@ -116,8 +117,11 @@ slug_sample = "lantern-road"
 def test_every_tool_over_every_transport(brain, transport):
     async def main():
         async with session(brain, transport) as s:
-            listed = {t.name for t in (await s.list_tools()).tools}
-            assert EXPECTED <= listed
+            tools = {t.name: t for t in (await s.list_tools()).tools}
+            assert EXPECTED <= set(tools)
+            for name, args in CONTRACT.items():  # exactly these names, types as published
+                assert args <= set(tools[name].input_schema["properties"]), name
+                assert set(tools[name].input_schema["required"]) == args - {"limit"}, name
             resources = await s.list_resource_templates()
             assert {r.uri_template for r in resources.resource_templates} >= {
                 "moviegen://projects/{project_id}/screenplay", "moviegen://projects/{project_id}/shots"

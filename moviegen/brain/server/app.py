@@ -21,9 +21,10 @@ from starlette.websockets import WebSocket
 from moviegen import __version__
 from moviegen.brain.server import ws_transport
 from moviegen.brain.server.auth import TokenStore, authenticate
-from moviegen.brain.server.events import EventBus
-from moviegen.brain.server.jobs import JobManager
+from moviegen.brain.server.door import Door
 from moviegen.brain.server.tools import build_server
+from moviegen.workers.events import EventBus
+from moviegen.workers.jobs import JobManager
 
 
 @dataclass
@@ -53,21 +54,25 @@ class Metrics:
         return "\n".join(out) + "\n"
 
 
-def create_app(
-    brain, *, require_token: bool = False, max_message_bytes: int = 4 << 20, runner_factory=None
-) -> Starlette:
+def create_app(brain, *, require_token: bool = False, max_message_bytes: int = 4 << 20) -> Starlette:
+    """The brain's app around a LocalBrain (which owns the jobs, their runners and the event bus)."""
     from moviegen.core import locations
 
-    events = EventBus()
-    jobs = JobManager(brain, events, runner_factory)
-    mcp = build_server(brain, jobs, events)
+    events, jobs = brain.bus, brain.jobs
+    brain.mode = "brain server"
+    mcp = build_server(brain)
     lowlevel = mcp._lowlevel_server  # the SDK's Server, which runs one session per connection
     tokens = TokenStore(locations.home_dir() / "tokens.json")
     metrics = Metrics()
     http_sessions = StreamableHTTPSessionManager(app=lowlevel, json_response=False, stateless=False)
 
     def door(scope_headers, client) -> object | None:
+        """The caller (door.admit, which Door has already run over every route but /healthz)."""
         return authenticate(scope_headers, client.host if client else None, tokens, require_token)
+
+    def refused(scope: Scope, refusal) -> None:
+        if scope["type"] == "websocket":
+            metrics.ws_rejected += 1
 
     async def mcp_ws(websocket: WebSocket) -> None:
         principal = door(websocket.headers, websocket.client)
@@ -104,11 +109,21 @@ def create_app(
         await http_sessions.handle_request(scope, receive, send)
 
     async def events_ws(websocket: WebSocket) -> None:
-        if door(websocket.headers, websocket.client) is None:
+        """Live events of the projects the caller may read (``?project=SLUG`` for one of them)."""
+        principal = door(websocket.headers, websocket.client)
+        if principal is None:
             await websocket.close(code=4401, reason="a valid token is required")
             return
+        wanted = websocket.query_params.get("project")
+        if wanted and not mcp.doors.visible(principal, wanted):
+            await websocket.close(code=4403, reason=f"'{principal.name}' may not read project '{wanted}'")
+            return
+
+        def wants(project: str) -> bool:
+            return (not wanted or project == wanted) and mcp.doors.visible(principal, project)
+
         await websocket.accept()
-        queue = events.subscribe()
+        queue, listener = events.subscribe_async(wants)
         try:
             async with anyio.create_task_group() as tg:
 
@@ -123,10 +138,10 @@ def create_app(
         except Exception:  # noqa: BLE001 - a listener that went away
             pass
         finally:
-            events.unsubscribe(queue)
+            events.unsubscribe(listener)
 
     async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "version": __version__, "jobs_running": len(jobs.running())})
+        return JSONResponse({"status": "ok", "version": __version__})  # open to all: nothing more
 
     async def metrics_route(request: Request) -> PlainTextResponse:
         return PlainTextResponse(metrics.render(events, jobs), media_type="text/plain; version=0.0.4")
@@ -135,7 +150,7 @@ def create_app(
     async def lifespan(app: Starlette):
         async with http_sessions.run():
             yield
-        await anyio.to_thread.run_sync(jobs.shutdown)  # running renders stop at a step boundary; resumable
+        # running renders stop at a step boundary, recorded as interrupted (resumable); the workers stop too
         await anyio.to_thread.run_sync(brain.close)
 
     app = Starlette(
@@ -149,6 +164,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(Door, tokens=tokens, require_token=require_token, on_refused=refused)
     app.state.events, app.state.jobs, app.state.mcp, app.state.metrics = events, jobs, mcp, metrics
     return app
 

@@ -3,9 +3,8 @@
 Tokens (``moviegen token create``) are random 256-bit strings shown once and
 stored as SHA-256 hashes in ``$MOVIEGEN_HOME/tokens.json``. On loopback without
 a token the caller is the local user (an administrator); a brain bound to any
-other address refuses connections without a valid token. Roles are a field of
-the principal so people's logins (producer, director, writer, viewer) slot in
-beside service tokens.
+other address refuses connections without a valid token. What a principal may
+do is decided in one place: moviegen.brain.server.access.
 """
 
 from __future__ import annotations
@@ -19,44 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from moviegen.core import atomic
-from moviegen.core.errors import MoviegenError, UsageError
+from moviegen.core.errors import UsageError
 
 PREFIX = "mgt_"
 ROLES = ("admin", "service", "producer", "director", "writer", "viewer")
-WRITE_ROLES = ("admin", "service", "producer", "director", "writer")
-
-
-class AccessDenied(MoviegenError):
-    code = "access_denied"
 
 
 @dataclass(frozen=True)
 class Principal:
     name: str
     role: str = "service"
-    projects: tuple[str, ...] = ("*",)  # '*' = every project
+    projects: tuple[str, ...] = ("*",)  # '*' = every project; else the projects' identities (UUIDs)
     local: bool = False
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    def may(self, project_id: str, write: bool = False) -> bool:
-        if write and self.role not in WRITE_ROLES:
-            return False
-        return "*" in self.projects or project_id in self.projects
+    labels: tuple[str, ...] = ("*",)  # the projects' slugs when the token was made, to show people
 
 
 LOCAL_USER = Principal(name="local user", role="admin", local=True)
-
-
-def check_access(principal: Principal, project_id: str, *, write: bool = False) -> None:
-    if not principal.may(project_id, write=write):
-        # the same answer whether or not the project exists: no probing other people's projects
-        raise AccessDenied(
-            f"'{principal.name}' may not {'change' if write else 'read'} project '{project_id}'",
-            "ask an administrator for a token that includes this project",
-        )
 
 
 @dataclass
@@ -73,7 +50,8 @@ class TokenStore:
             self._cache = {"key": key, "tokens": json.loads(self.path.read_text(encoding="utf-8"))["tokens"]}
         return self._cache["tokens"]
 
-    def create(self, name: str, role: str = "service", projects: list[str] | None = None) -> str:
+    def create(self, name: str, role: str = "service", projects: list[tuple[str, str]] | None = None) -> str:
+        """A new token; ``projects`` limits it to these (slug, identity) pairs (None: every project)."""
         if role not in ROLES:
             raise UsageError(f"unknown role '{role}'", f"use one of: {', '.join(ROLES)}")
         if not name.strip():
@@ -84,7 +62,7 @@ class TokenStore:
             {
                 "name": name,
                 "role": role,
-                "projects": projects or ["*"],
+                "projects": [{"slug": slug, "id": ident} for slug, ident in projects] if projects else ["*"],
                 "sha256": hashlib.sha256(token.encode()).hexdigest(),
                 "created": time.time(),
             }
@@ -95,7 +73,8 @@ class TokenStore:
         return token
 
     def list(self) -> list[dict]:
-        return [{k: v for k, v in t.items() if k != "sha256"} for t in self._load()]
+        return [{**{k: v for k, v in t.items() if k != "sha256"}, "projects": [_label(p) for p in t["projects"]]}
+                for t in self._load()]  # fmt: skip
 
     def revoke(self, name: str) -> bool:
         tokens = self._load()
@@ -109,19 +88,40 @@ class TokenStore:
         digest = hashlib.sha256(token.encode()).hexdigest()
         for t in self._load():
             if hmac.compare_digest(t["sha256"], digest):
-                return Principal(name=t["name"], role=t["role"], projects=tuple(t["projects"]))
+                return Principal(name=t["name"], role=t["role"], projects=tuple(_bound(p) for p in t["projects"]),
+                                 labels=tuple(_label(p) for p in t["projects"]))  # fmt: skip
         return None
+
+
+def _bound(entry) -> str:
+    """What a token's project entry binds to: the project's identity ('*' for all; a token made before
+    identities existed stays bound to its slug, written 'slug:NAME')."""
+    if isinstance(entry, dict):
+        return entry["id"]
+    return entry if entry == "*" else f"slug:{entry}"
+
+
+def _label(entry) -> str:
+    return entry["slug"] if isinstance(entry, dict) else entry
 
 
 def is_loopback(host: str | None) -> bool:
-    return host in ("127.0.0.1", "::1", "localhost") or (host or "").startswith("127.")
+    """An address (or the name ``localhost``) of this machine's loopback: 127.0.0.0/8, ::1, ::ffff:127.x."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False  # a name other than localhost ('127.evil.example' is not an address)
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def authenticate(headers, client_host: str | None, tokens: TokenStore, require_token: bool) -> Principal | None:
-    """The caller, or None when the door stays shut (wrong token, or none where one is required)."""
-    auth = headers.get("authorization") or ""
-    if auth.lower().startswith("bearer "):
-        return tokens.verify(auth[7:].strip())
-    if require_token or not is_loopback(client_host):
-        return None
-    return LOCAL_USER
+    """The caller, or None when the door stays shut. The rule is ``door.admit`` (which also says why)."""
+    from moviegen.brain.server.door import Refusal, admit
+
+    verdict = admit(headers, client_host, tokens, require_token)
+    return None if isinstance(verdict, Refusal) else verdict

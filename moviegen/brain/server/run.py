@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import gc
+import signal
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from moviegen.core.errors import UsageError
 
 
-def _brain():
+def _brain(workers: int = 1):
     from moviegen.brain.local import LocalBrain
 
-    return LocalBrain()
+    return LocalBrain(workers=workers, mode="brain server")
 
 
 def check_bind(host: str, port: int, require_token: bool) -> bool:
@@ -30,52 +34,87 @@ def check_bind(host: str, port: int, require_token: bool) -> bool:
     return require_token
 
 
-def serve(host: str, port: int, *, require_token: bool = False, max_message_bytes: int = 4 << 20, runner_factory=None):
+STOP_GRACE = 2.0  # seconds uvicorn waits for open connections on a stop; the brain's own close follows
+
+
+def serve(host: str, port: int, *, require_token: bool = False, max_message_bytes: int = 4 << 20, workers: int = 0):
+    """Serve until SIGTERM/SIGINT: then running jobs stop at a step (recorded as interrupted, resumable) and
+    every process the brain started ends with it (its LocalBrain owns them and is closed on the way out)."""
     import uvicorn
 
     from moviegen.brain.server.app import create_app
 
     require_token = check_bind(host, port, require_token)
-    app = create_app(
-        _brain(), require_token=require_token, max_message_bytes=max_message_bytes, runner_factory=runner_factory
-    )
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", ws_max_size=max_message_bytes, lifespan="on",
-        timeout_graceful_shutdown=30, backlog=4096, ws_ping_interval=20, ws_ping_timeout=20,
-        ws_per_message_deflate=False,  # JSON-RPC frames are small; compressing them cost ~10 % of the CPU
-    )  # fmt: skip
-    uvicorn.Server(config).run()
+    with _stop_on_signals():
+        brain = _brain(workers)
+        try:
+            brain.warm()  # the render workers boot while the server starts
+            app = create_app(brain, require_token=require_token, max_message_bytes=max_message_bytes)
+            config = uvicorn.Config(
+                app, host=host, port=port, log_level="warning", ws_max_size=max_message_bytes, lifespan="on",
+                timeout_graceful_shutdown=STOP_GRACE, backlog=4096, ws_ping_interval=20, ws_ping_timeout=20,
+                ws_per_message_deflate=False,  # JSON-RPC frames are small; compressing them cost ~10 % of the CPU
+                # a request head within 5 s and 16 KiB, else 408/431 (uvicorn's own protocols wait forever)
+                http="moviegen.brain.server.door:HttpProtocol", ws="moviegen.brain.server.door:WebSocketProtocol",
+            )  # fmt: skip
+            uvicorn.Server(config).run()
+        finally:
+            brain.close()  # the app's lifespan closed it already, unless uvicorn never started or was forced out
+            # serve() is the process's last act: the interpreter's final collection of a heap that has held
+            # renders took 1.5-2 s of the stop; frozen objects are skipped, the OS takes the memory back
+            gc.freeze()
 
 
-def serve_stdio(runner_factory=None) -> None:
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT stop the brain cleanly and it exits 0, having stopped what it started.
+
+    uvicorn handles both while it serves (a graceful shutdown), then raises the signal again under the
+    handler it found, so that the process dies of it. Under Python's default SIGTERM handler that death
+    is immediate: ``finally`` blocks never run. Under this one the signal (that one, or one that comes
+    before uvicorn listens) becomes SystemExit, so they do. A second signal while stopping is ignored:
+    the stop is bounded and under way, and ``moviegen down`` kills the process group if it ever is not."""
+
+    def stop(signum, frame) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
+        raise SystemExit(0)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def serve_stdio() -> None:
     import anyio
     from mcp.server.stdio import stdio_server
 
-    from moviegen.brain.server.events import EventBus
-    from moviegen.brain.server.jobs import JobManager
     from moviegen.brain.server.tools import build_server
 
-    brain = _brain()
-    events = EventBus()
-    mcp = build_server(brain, JobManager(brain, events, runner_factory), events)
-    server = mcp._lowlevel_server
+    brain = _brain(1)
+    server = build_server(brain)._lowlevel_server
 
     async def main() -> None:
         async with stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())
 
-    anyio.run(main)
+    try:
+        anyio.run(main)
+    finally:
+        brain.close()
 
 
 def list_tools() -> list[dict]:
     import anyio
 
-    from moviegen.brain.server.events import EventBus
-    from moviegen.brain.server.jobs import JobManager
     from moviegen.brain.server.tools import build_server
 
-    brain = _brain()
-    events = EventBus()
-    mcp = build_server(brain, JobManager(brain, events), events)
-    tools = anyio.run(mcp.list_tools)
+    brain = _brain(1)
+    try:
+        tools = anyio.run(build_server(brain).list_tools)
+    finally:
+        brain.close()
     return [{"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in tools]

@@ -21,7 +21,7 @@ from typing import Any, TypedDict
 
 from moviegen.core import atomic, locations, shotlist
 from moviegen.core.brain import Brain
-from moviegen.core.errors import RenderError
+from moviegen.core.errors import RenderError, UsageError
 from moviegen.core.events import Event, EventSink, ignore
 from moviegen.core.index import ProjectIndex
 from moviegen.core.lock import exclusive
@@ -62,8 +62,16 @@ class RenderOptions:
         aspect: str | None = None, burn_subtitles: bool = False, preset: str | None = None,
     ) -> RenderOptions:  # fmt: skip
         """The project's own format with what the caller overrides, encoded as the settings say."""
+        from pydantic import ValidationError
+
         base = project.info.format
-        fmt = FilmFormat(resolution=resolution or base.resolution, fps=fps or base.fps, aspect=aspect or base.aspect)
+        try:
+            fmt = FilmFormat(resolution=resolution or base.resolution, fps=base.fps if fps is None else fps,
+                             aspect=aspect or base.aspect)  # fmt: skip
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise UsageError(f"bad {err['loc'][0]}: {err['msg'].removeprefix('Value error, ')}",
+                             "resolution WIDTHxHEIGHT or 720p/1080p, fps 1..120, aspect 16:9, 9:16 or 1:1") from None  # fmt: skip
         return cls(
             fmt=fmt, burn_subtitles=burn_subtitles, preset=preset or settings.render.x264_preset,
             crf=settings.render.crf,

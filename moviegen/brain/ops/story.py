@@ -1,0 +1,126 @@
+"""Story, screenplay, story files, shot plan, storyboard and cast: each change publishes an event."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from moviegen.core import atomic, locations
+from moviegen.core.errors import UsageError
+
+STORY_FILES = ("logline", "bible", "outline")
+
+
+class StoryOps:
+    def story_develop(self, project_id: str, force: bool = False) -> dict[str, Any]:
+        from moviegen.services.story import develop
+
+        story = develop(self.project(project_id), self, force=force)
+        self.bus.publish("story.developed", project=project_id, title=story.title)
+        return story.model_dump()
+
+    def screenplay_get(self, project_id: str) -> dict[str, Any]:
+        project = self.project(project_id)
+        if not project.has_screenplay():
+            return {"project_id": project_id, "text": "", "digest": None}
+        path = locations.screenplay_file(project.path)
+        data = path.read_bytes()
+        return {"project_id": project_id, "text": data.decode("utf-8"), "digest": hashlib.sha256(data).hexdigest()}
+
+    def screenplay_update(self, project_id: str, text: str, expect_digest: str | None) -> dict[str, Any]:
+        digest = self.project(project_id).write_screenplay(text, expect_digest=_expected(expect_digest))
+        self.bus.publish("screenplay.updated", project=project_id, digest=digest)
+        return {"project_id": project_id, "digest": digest}
+
+    def story_file_get(self, project_id: str, name: str) -> dict[str, Any]:
+        path = _story_path(self.project(project_id), name)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return {"project_id": project_id, "name": name, "text": "", "digest": None}
+        return {"project_id": project_id, "name": name, "text": data.decode("utf-8"), "digest": hashlib.sha256(data).hexdigest()}
+
+    def story_file_update(self, project_id: str, name: str, text: str, expect_digest: str | None
+                          ) -> dict[str, Any]:  # fmt: skip
+        path = _story_path(self.project(project_id), name)
+        digest = atomic.write_text(path, text, expect_digest=_expected(expect_digest))
+        self.bus.publish("story.updated", project=project_id, name=name, digest=digest)
+        return {"project_id": project_id, "name": name, "digest": digest}
+
+    def shots_plan(self, project_id: str, fresh: bool = False) -> dict[str, Any]:
+        from moviegen.services.planner import plan
+
+        summary = plan(self.project(project_id), fresh=fresh)
+        self.bus.publish("shots.planned", project=project_id, **summary)
+        return summary
+
+    # ------------------------------------------------------------------ storyboard
+    def storyboard(self, project_id: str) -> dict[str, Any]:
+        from moviegen.services.storyboard import board
+
+        shots, problem = board(self.project(project_id), self.providers()["image"])
+        return {"shots": shots, "problem": problem}
+
+    def storyboard_paint(self, project_id: str) -> dict[str, Any]:
+        from moviegen.services.storyboard import paint_storyboard
+
+        def progress(done: int, total: int) -> None:
+            self.bus.publish("storyboard.progress", project=project_id, done=done, total=total)
+
+        painted = paint_storyboard(self.project(project_id), self, self.providers()["image"], progress)
+        self.bus.publish("storyboard.painted", project=project_id, painted=painted)
+        return {"painted": painted}
+
+    def take_new(self, project_id: str, shot_id: str) -> dict[str, Any]:
+        from moviegen.services.storyboard import paint_take
+
+        take = paint_take(self.project(project_id), self, self.providers()["image"], shot_id)
+        self.bus.publish("take.painted", project=project_id, shot=shot_id, take=take["take"])
+        return take
+
+    def take_approve(self, project_id: str, shot_id: str, take: int) -> dict[str, Any]:
+        from moviegen.services.storyboard import approve_take
+
+        approve_take(self.project(project_id), shot_id, take)
+        self.bus.publish("take.approved", project=project_id, shot=shot_id, take=take)
+        return {"shot": shot_id, "take": take, "status": "approved"}
+
+    def take_reject(self, project_id: str, shot_id: str, take: int) -> dict[str, Any]:
+        from moviegen.services.storyboard import reject_take
+
+        reject_take(self.project(project_id), shot_id, take)
+        self.bus.publish("take.rejected", project=project_id, shot=shot_id, take=take)
+        return {"shot": shot_id, "take": take, "status": "rejected"}
+
+    # ------------------------------------------------------------------ cast
+    def cast_list(self, project_id: str) -> list[dict[str, Any]]:
+        from moviegen.services.cast import cast_sheet
+
+        return cast_sheet(self.project(project_id))
+
+    def voice_sample(self, project_id: str, name: str) -> dict[str, Any]:
+        from moviegen.services.cast import voice_sample
+
+        project = self.project(project_id)
+        path = voice_sample(project, self, name)
+        return {"name": name, "file": str(path.relative_to(project.path)),
+                "wav_base64": base64.b64encode(path.read_bytes()).decode()}  # fmt: skip
+
+    def recast(self, project_id: str, name: str, voice: str) -> dict[str, Any]:
+        from moviegen.services.cast import set_voice
+
+        shots = set_voice(self.project(project_id), name, voice)
+        self.bus.publish("cast.recast", project=project_id, name=name, voice=voice)
+        return {"name": name, "voice": voice, "shots": shots}
+
+
+def _story_path(project, name: str):
+    if name not in STORY_FILES:
+        raise UsageError(f"no story file '{name}'", f"story files are {', '.join(STORY_FILES)}")
+    return locations.story_dir(project.path) / f"{name}.md"
+
+
+def _expected(digest: str | None) -> str:
+    """The digest a save must find on disk: the one the client read, or '' (none) when there was no file."""
+    return digest if digest is not None else ""

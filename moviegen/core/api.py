@@ -1,0 +1,342 @@
+"""The studio's one client interface: everything a frontend does to a project, as one list of operations.
+
+Each operation is declared here once — name, arguments with their types, result, and who may call it — and
+three things are made from that one declaration, so they cannot drift apart:
+
+- ``LocalBrain`` (moviegen.brain.local) implements every operation in-process;
+- the brain server (moviegen.brain.server.tools) publishes each one as an MCP tool of the same name and
+  arguments, and checks the caller's access (``@op``'s level) before it runs;
+- ``RemoteBrain`` (moviegen.brain.remote) calls those tools over WebSocket and returns the same results.
+
+Results are plain JSON values (dicts, lists, strings), so the in-process and the remote brain return
+exactly the same thing. Access levels: ``open`` (no project; results filtered to what the caller may see),
+``create`` (make a project), ``read`` (viewer and up), ``write`` (writer and up: story files, screenplay,
+memory), ``direct`` (director and up: plan, storyboard, cast, renders, generation that spends), ``produce``
+(producer and up: delete); ``job_read``/``job_direct`` are ``read``/``direct`` on the job's project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
+
+from pydantic import Field
+
+from moviegen.core.knowledge import GraphQuery
+
+ACCESS_LEVELS = ("open", "create", "read", "write", "direct", "produce", "job_read", "job_direct")
+
+ProjectId = Annotated[str, Field(min_length=1, max_length=64, description="the project's slug")]
+Limit = Annotated[int, Field(ge=1, le=1000)]
+Text = Annotated[str, Field(min_length=1, max_length=2_000_000)]
+StoryName = Literal["logline", "bible", "outline"]
+Mode = Literal["hybrid", "text", "vector"]
+Aspect = Literal["16:9", "9:16", "1:1"]
+
+
+def op(access: str) -> Callable:
+    """Mark a method of ``StudioAPI`` as an operation with its access level."""
+    if access not in ACCESS_LEVELS:
+        raise ValueError(f"unknown access level {access!r}")
+
+    def mark(fn: Callable) -> Callable:
+        fn.__access__ = access
+        return fn
+
+    return mark
+
+
+def operations() -> dict[str, Callable]:
+    """Every operation of the interface, by name (the tool names of the brain server)."""
+    return {name: fn for name, fn in vars(StudioAPI).items() if callable(fn) and hasattr(fn, "__access__")}
+
+
+@runtime_checkable
+class StudioAPI(Protocol):
+    # ------------------------------------------------------------------ who, what
+    @op("open")
+    def whoami(self) -> dict[str, Any]:
+        """Who the brain thinks is calling, with what rights, and which providers serve it."""
+        ...
+
+    @op("open")
+    def providers(self) -> dict[str, str]:
+        """Capability -> the provider that will serve it."""
+        ...
+
+    # ------------------------------------------------------------------ projects
+    @op("open")
+    def project_list(self) -> list[dict[str, Any]]:
+        """The projects this caller may see: slug, title, stage, scenes, shots, last render."""
+        ...
+
+    @op("create")
+    def project_create(
+        self, premise: Annotated[str, Field(min_length=1, max_length=4000)], title: str | None = None,
+        slug: str | None = None, seed: int | None = None, narration: bool = False,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Create a project from a premise."""
+        ...
+
+    @op("create")
+    def project_import(
+        self, text: Text, title: str | None = None, slug: str | None = None, filename: str = "screenplay.fountain"
+    ) -> dict[str, Any]:
+        """Create a project from a Fountain screenplay's text."""
+        ...
+
+    @op("read")
+    def project_status(self, project_id: ProjectId) -> dict[str, Any]:
+        """Where a project stands: story, shots, renders, providers."""
+        ...
+
+    @op("produce")
+    def project_delete(self, project_id: ProjectId) -> dict[str, Any]:
+        """Move a project to the trash (nothing is destroyed)."""
+        ...
+
+    # ------------------------------------------------------------------ story
+    @op("write")
+    def story_develop(self, project_id: ProjectId, force: bool = False) -> dict[str, Any]:
+        """Develop the story: logline, characters, places, outline and screenplay."""
+        ...
+
+    @op("read")
+    def screenplay_get(self, project_id: ProjectId) -> dict[str, Any]:
+        """The screenplay (Fountain) and its digest, to pass back when updating ('' and null when none)."""
+        ...
+
+    @op("write")
+    def screenplay_update(self, project_id: ProjectId, text: Text, expect_digest: str | None) -> dict[str, Any]:
+        """Replace the screenplay; refused if it changed since ``expect_digest`` was read (null: there was none).
+        Nothing is lost: the check and the write are one step."""
+        ...
+
+    @op("read")
+    def story_file_get(self, project_id: ProjectId, name: StoryName) -> dict[str, Any]:
+        """A story file (logline, bible or outline) and its digest."""
+        ...
+
+    @op("write")
+    def story_file_update(
+        self, project_id: ProjectId, name: StoryName, text: Text, expect_digest: str | None
+    ) -> dict[str, Any]:
+        """Replace a story file; refused if it changed since ``expect_digest`` was read."""
+        ...
+
+    @op("direct")
+    def shots_plan(self, project_id: ProjectId, fresh: bool = False) -> dict[str, Any]:
+        """Plan the shots into shots.toml (keeps edits of unchanged scenes unless fresh)."""
+        ...
+
+    # ------------------------------------------------------------------ storyboard and cast
+    @op("read")
+    def storyboard(self, project_id: ProjectId) -> dict[str, Any]:
+        """Every shot with its takes, and what is wrong with the shot list if anything."""
+        ...
+
+    @op("direct")
+    def storyboard_paint(self, project_id: ProjectId) -> dict[str, Any]:
+        """Paint every shot's still that is not painted yet."""
+        ...
+
+    @op("direct")
+    def take_new(self, project_id: ProjectId, shot_id: str) -> dict[str, Any]:
+        """Paint another take of a shot."""
+        ...
+
+    @op("direct")
+    def take_approve(self, project_id: ProjectId, shot_id: str, take: Annotated[int, Field(ge=1)]) -> dict[str, Any]:
+        """Approve a take: the render uses exactly that still."""
+        ...
+
+    @op("direct")
+    def take_reject(self, project_id: ProjectId, shot_id: str, take: Annotated[int, Field(ge=1)]) -> dict[str, Any]:
+        """Reject a take."""
+        ...
+
+    @op("read")
+    def cast_list(self, project_id: ProjectId) -> list[dict[str, Any]]:
+        """The cast: names, roles, looks, voices, the shots they speak in."""
+        ...
+
+    @op("direct")
+    def voice_sample(self, project_id: ProjectId, name: str) -> dict[str, Any]:
+        """A character saying their first line: a WAV (base64) and where it is kept in the project."""
+        ...
+
+    @op("direct")
+    def recast(self, project_id: ProjectId, name: str, voice: Annotated[str, Field(max_length=200)]) -> dict[str, Any]:
+        """Change a character's voice; returns the shots whose lines will be spoken again."""
+        ...
+
+    # ------------------------------------------------------------------ memory (the platform's tool contract)
+    @op("read")
+    def embed_text(self, text: Annotated[str, Field(min_length=1)], project_id: ProjectId) -> dict[str, Any]:
+        """Embed one text with the project's own embedder."""
+        ...
+
+    @op("read")
+    def batch_embed_texts(
+        self, texts: Annotated[list[str], Field(min_length=1, max_length=2048)], project_id: ProjectId
+    ) -> dict[str, Any]:
+        """Embed up to 2,048 texts with the project's own embedder."""
+        ...
+
+    @op("read")
+    def search_by_embedding(
+        self, embedding: list[float], project_id: ProjectId, limit: Limit = 10, kinds: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Nearest documents to a vector (the project's own embedder and dimension)."""
+        ...
+
+    @op("read")
+    def batch_similarity_search(
+        self, queries: Annotated[list[str], Field(min_length=1, max_length=256)], project_id: ProjectId,
+        limit: Limit = 10,
+    ) -> list[list[dict[str, Any]]]:  # fmt: skip
+        """Nearest documents for each of up to 256 texts."""
+        ...
+
+    @op("write")
+    def create_relationship(
+        self, from_node: str, to_node: str, relationship: str, project_id: ProjectId,
+        properties: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Link two nodes of the graph (story nodes or documents; types are UPPER_SNAKE_CASE)."""
+        ...
+
+    @op("read")
+    def query_graph(self, cypher_query: Annotated[str, Field(min_length=1, max_length=20_000)],
+                    project_id: ProjectId) -> list[dict[str, Any]]:  # fmt: skip
+        """Read-only Cypher over the project's graph; any write is refused."""
+        ...
+
+    @op("read")
+    def get_node_neighbors(
+        self, node_id: str, project_id: ProjectId, depth: Annotated[int, Field(ge=1, le=4)] = 1,
+        rel_types: list[str] | None = None, direction: Literal["out", "in", "both"] = "both",
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """A node's neighbourhood, nearest first."""
+        ...
+
+    @op("write")
+    def store_document(self, content: Text, metadata: dict[str, Any], project_id: ProjectId) -> dict[str, Any]:
+        """Store a document (metadata may carry kind, title, id, node); its id is also a graph node."""
+        ...
+
+    @op("write")
+    def bulk_store_documents(
+        self, documents: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=10_000)], project_id: ProjectId
+    ) -> dict[str, Any]:
+        """Store up to 10,000 documents ({content, metadata} each) in one transaction (all or none)."""
+        ...
+
+    @op("write")
+    def store_workflow_data(self, workflow_id: str, data: dict[str, Any], project_id: ProjectId) -> dict[str, Any]:
+        """Remember a workflow run (inputs, choices, timings, outcome)."""
+        ...
+
+    @op("read")
+    def search_similar_workflows(self, description: str, project_id: ProjectId, limit: Limit = 5) -> list[dict[str, Any]]:
+        """Past runs most like a description."""
+        ...
+
+    @op("read")
+    def search_story(
+        self, project_id: ProjectId, query: Annotated[str, Field(min_length=1, max_length=2000)], limit: Limit = 10,
+        kinds: list[str] | None = None, mode: Mode = "hybrid",
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Search the project's memory in your own words: words, meaning and the story graph, fused."""
+        ...
+
+    @op("read")
+    def graph_summary(self, project_id: ProjectId) -> dict[str, list[str]]:
+        """The story graph's nodes by kind."""
+        ...
+
+    @op("read")
+    def graph_node(self, project_id: ProjectId, node_id: str) -> dict[str, Any]:
+        """One node of the graph."""
+        ...
+
+    @op("read")
+    def graph_query(self, project_id: ProjectId, query: GraphQuery) -> list[dict[str, Any]]:
+        """Structured graph query: start nodes by kind/key/name/properties, relationship types, direction, depth."""
+        ...
+
+    @op("write")
+    def reindex(self, project_id: ProjectId, re_embed: bool = False) -> dict[str, Any]:
+        """Rebuild the project's memory from its files (and, with re_embed, every vector)."""
+        ...
+
+    @op("read")
+    def continuity_check(self, project_id: ProjectId) -> list[dict[str, Any]]:
+        """Contradictions before generation: descriptions, props, time of day, absent speakers, shot casts."""
+        ...
+
+    @op("read")
+    def analyze_media(self, project_id: ProjectId, path: str) -> dict[str, Any]:
+        """Streams, duration, size, frame rate, loudness, a thumbnail and colours of a file in the project."""
+        ...
+
+    @op("read")
+    def assistant_ask(self, project_id: ProjectId, question: Annotated[str, Field(min_length=1, max_length=2000)]
+                      ) -> dict[str, Any]:  # fmt: skip
+        """A question about the project, answered from its documents with numbered sources."""
+        ...
+
+    @op("read")
+    def past_runs(self, project_id: ProjectId, limit: Limit = 20) -> list[dict[str, Any]]:
+        """Finished and failed renders of the project, newest first."""
+        ...
+
+    # ------------------------------------------------------------------ renders and jobs
+    @op("direct")
+    def render_start(
+        self, project_id: ProjectId, resolution: str | None = None, fps: int | None = None,
+        aspect: Aspect | None = None, burn_subtitles: bool = False,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Start rendering the film in the background; follow it with job_status or the events socket."""
+        ...
+
+    @op("create")
+    def film_make(
+        self, premise: Annotated[str, Field(min_length=1, max_length=4000)], title: str | None = None,
+        slug: str | None = None, seed: int | None = None, narration: bool = False, reuse: bool = False,
+        resolution: str | None = None, fps: int | None = None, aspect: Aspect | None = None,
+        burn_subtitles: bool = False,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Premise to film: create the project and start one job that develops, plans and renders it."""
+        ...
+
+    @op("read")
+    def job_list(self, project_id: ProjectId) -> list[dict[str, Any]]:
+        """The project's jobs, running, finished, failed and interrupted, newest first (without logs)."""
+        ...
+
+    @op("job_read")
+    def job_status(self, job_id: str) -> dict[str, Any]:
+        """A job's status, progress per stage, result or error, and log."""
+        ...
+
+    @op("job_direct")
+    def job_cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel a job at its next step; what is finished is kept, and job_retry resumes it."""
+        ...
+
+    @op("job_direct")
+    def job_retry(self, job_id: str) -> dict[str, Any]:
+        """Run a finished, failed, cancelled or interrupted job again; finished steps are reused."""
+        ...
+
+    # ------------------------------------------------------------------ not tools: streams
+    def follow(self, job_id: str, timeout: float | None = None) -> Iterator[dict[str, Any]]:
+        """The job's view each time it changes, until it ends (the last one yielded is final)."""
+        ...
+
+    def events(self, project_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Every event of a project (or of every project the caller may see), as it happens."""
+        ...
+
+    def close(self) -> None: ...

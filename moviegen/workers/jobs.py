@@ -1,0 +1,272 @@
+"""Jobs: renders (and premise-to-film makes) that run in the background, with progress as events, cancel,
+retry and resume — stored in the project's index, so a restarted brain still lists them.
+
+A job is a record (id, project, kind, inputs, status, stages, result, error, attempts, log). It runs in a
+thread of the process that owns the brain; its heavy steps go to a runner (workers/runners.py). Steps are
+content-addressed, so running an interrupted or failed job again reuses everything it finished. A job
+whose process died (kill -9, a power cut) is found ``running`` in the index by the next process and shown
+as ``interrupted``; a job stopped by a shutdown (SIGTERM, ``moviegen down``) is recorded as interrupted
+at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from moviegen.core.errors import JobCancelledError, MoviegenError, NotFoundError, ProjectStateError
+from moviegen.workers.events import EventBus
+
+LOG_LINES = 200
+ACTIVE = ("queued", "running")
+SAVE_EVERY = 1.0  # seconds between progress writes to the index (status changes are written at once)
+
+
+@dataclass
+class Job:
+    id: str
+    project: str
+    kind: str  # render, make
+    inputs: dict[str, Any] = field(default_factory=dict)
+    status: str = "queued"  # queued, running, done, failed, cancelled, interrupted
+    stages: dict[str, dict[str, int]] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None  # {code, message, hint}
+    attempts: int = 1
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    owner: dict[str, Any] = field(default_factory=lambda: {"host": socket.gethostname(), "pid": os.getpid()})
+    log: list[str] = field(default_factory=list)
+    cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+    stopping: bool = field(default=False, repr=False)  # cancelled by a shutdown, not by a person
+    thread: threading.Thread | None = field(default=None, repr=False)
+    saved: float = field(default=0.0, repr=False)
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "project": self.project, "kind": self.kind, "inputs": self.inputs, "status": self.status,
+            "stages": self.stages, "result": self.result, "error": self.error, "attempts": self.attempts,
+            "started": self.started, "finished": self.finished, "owner": self.owner, "log": self.log[-LOG_LINES:],
+        }  # fmt: skip
+
+    def view(self, log: bool = True) -> dict[str, Any]:
+        out = self.record()
+        if not log:
+            out.pop("log")
+        return out
+
+    def note(self, line: str) -> None:
+        self.log.append(f"{time.strftime('%H:%M:%S')} {line}")
+
+
+def _orphaned(record: dict[str, Any]) -> bool:
+    """True when an active record's process is gone (so nobody will ever finish it)."""
+    owner = record.get("owner") or {}
+    if owner.get("host") != socket.gethostname():
+        return False  # another machine's job: not ours to judge
+    pid = int(owner.get("pid") or 0)
+    if pid == os.getpid():
+        return True  # this process does not run it (it is not live here), so its runner died with a restart
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class JobManager:
+    """Runs and remembers a brain's jobs. ``brain`` is the LocalBrain that owns it (projects, providers,
+    memory, settings); ``runners()`` lends a StepRunner for one job (workers/runners.py)."""
+
+    def __init__(self, brain: Any, events: EventBus, runners: Callable[[], AbstractContextManager] | None) -> None:
+        self.brain = brain
+        self.events = events
+        self.runners = runners
+        self.live: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ starting
+    def start(self, project_id: str, kind: str, options: Any, *, attempts: int = 1) -> Job:
+        if self.runners is None:
+            raise MoviegenError("this brain was started without render workers", "start it with 'moviegen up'")
+        running = [j for j in self.live.values() if j.project == project_id and j.status in ACTIVE]
+        if running:
+            raise ProjectStateError(
+                f"{project_id} is already rendering (job {running[0].id})",
+                f"follow it with 'moviegen job status {running[0].id}', or cancel it first",
+            )
+        job = Job(id=f"job-{uuid.uuid4().hex[:12]}", project=project_id, kind=kind, inputs=options_record(options),
+                  attempts=attempts)  # fmt: skip
+        job.note(f"queued: {kind} of {project_id}")
+        with self._lock:
+            self.live[job.id] = job
+        self._save(job, force=True)
+        job.thread = threading.Thread(target=self._run, args=(job, options), name=job.id, daemon=True)
+        job.thread.start()
+        self.events.publish("job.queued", project=project_id, job=job.id, job_kind=kind)
+        return job
+
+    def retry(self, job_id: str) -> Job:
+        """Run a job again with the same inputs (a finished, failed, cancelled or interrupted one); finished
+        steps are reused, so an interrupted render resumes where it stopped."""
+        record = self.get(job_id)
+        if record["status"] in ACTIVE:
+            raise ProjectStateError(f"job {job_id} is still {record['status']}", "cancel it first, or wait for it")
+        options = options_from_record(record["inputs"])
+        return self.start(record["project"], record["kind"], options, attempts=int(record.get("attempts", 1)) + 1)
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        job = self.live.get(job_id)
+        if job is not None and job.status in ACTIVE:
+            job.note("cancel requested")
+            job.cancel.set()
+            return job.view()
+        return self.get(job_id)
+
+    # ------------------------------------------------------------------ reading
+    def project_of(self, job_id: str) -> str:
+        return self.get(job_id)["project"]
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        job = self.live.get(job_id)
+        if job is not None:
+            return job.view()
+        for slug in self.brain.project_slugs():
+            record = self._index_call(slug, lambda index: index.job(job_id))
+            if record is not None:
+                return self._settle(slug, record)
+        raise NotFoundError(f"no job '{job_id}'", "list a project's jobs with 'moviegen jobs SLUG'")
+
+    def for_project(self, project_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The project's jobs, newest first: those running here and those the index remembers."""
+        records = {r["id"]: r for r in self._index_call(project_id, lambda index: index.jobs(limit))}
+        for job in list(self.live.values()):
+            if job.project == project_id:
+                records[job.id] = job.view()
+        views = [self._settle(project_id, r) if r["id"] not in self.live else r for r in records.values()]
+        return sorted(views, key=lambda r: -r["started"])[:limit]
+
+    def running(self) -> list[Job]:
+        return [j for j in self.live.values() if j.status in ACTIVE]
+
+    def wait(self, job_id: str, timeout: float | None = None) -> dict[str, Any]:
+        job = self.live.get(job_id)
+        if job is not None and job.thread is not None:
+            job.thread.join(timeout)
+        return self.get(job_id)
+
+    def _settle(self, project_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        """A stored record; an active one whose process is gone becomes interrupted (and is saved so)."""
+        if record["status"] in ACTIVE and record["id"] not in self.live and _orphaned(record):
+            record = {**record, "status": "interrupted", "finished": record.get("finished") or time.time()}
+            record["error"] = record.get("error") or {
+                "code": "interrupted", "message": "the process running this job stopped before it finished",
+                "hint": f"resume it with 'moviegen job retry {record['id']}' (finished steps are reused)",
+            }  # fmt: skip
+            self._index_call(project_id, lambda index: index.save_job(record))
+        return record
+
+    # ------------------------------------------------------------------ stopping
+    def shutdown(self, timeout: float = 4.0) -> None:
+        """Stop running jobs at their next step, recorded as interrupted; finished steps resume later."""
+        for job in self.running():
+            job.stopping = True
+            job.cancel.set()
+        deadline = time.monotonic() + timeout
+        for job in list(self.live.values()):
+            if job.thread is not None:
+                job.thread.join(max(0.0, deadline - time.monotonic()))
+            if job.status in ACTIVE:  # its step is still going: record it now, the thread ends with the process
+                job.status, job.finished = "interrupted", time.time()
+                job.note("interrupted: the brain stopped")
+                self._save(job, force=True)
+
+    # ------------------------------------------------------------------ running
+    def _run(self, job: Job, options: Any) -> None:
+        from moviegen.services.render.pipeline import render
+
+        job.status = "running"
+        job.note("started")
+        self._save(job, force=True)
+        self.events.publish("job.started", project=job.project, job=job.id, job_kind=job.kind)
+
+        def on_event(event) -> None:
+            if job.cancel.is_set():
+                raise JobCancelledError(
+                    f"job {job.id} was {'interrupted' if job.stopping else 'cancelled'}",
+                    f"resume it with 'moviegen job retry {job.id}': finished steps are kept",
+                )
+            if event.stage:
+                job.stages[event.stage] = {"done": event.done, "total": event.total}
+            if event.kind in ("stage.done", "warning", "resume") or event.kind.startswith("render"):
+                job.note(f"{event.stage or event.kind}: {event.message or f'{event.done}/{event.total}'}")
+            self._save(job)
+            self.events.publish(
+                "job.progress", project=job.project, job=job.id, stage=event.stage, done=event.done,
+                total=event.total, event=event.kind, message=event.message,
+            )  # fmt: skip
+
+        try:
+            project = self.brain.project(job.project)
+            story_brain = self.brain if job.kind == "make" else None
+            with self.runners() as runner:
+                job.result = render(project, runner, self.brain.providers(), options, emit=on_event,
+                                    story_brain=story_brain, memory=self.brain)  # fmt: skip
+            job.status = "done"
+        except JobCancelledError as exc:
+            job.status, job.error = ("interrupted" if job.stopping else "cancelled"), exc.to_wire()
+        except MoviegenError as exc:
+            job.status, job.error = "failed", exc.to_wire()
+        except Exception as exc:  # noqa: BLE001 - a job's failure is its status, never the brain's crash
+            job.status = "failed"
+            job.error = {"code": "internal", "message": f"{type(exc).__name__}: {exc}",
+                         "hint": "run it again; if it fails the same way, report it with the job's log"}  # fmt: skip
+        job.finished = time.time()
+        message = (job.error or {}).get("message")
+        job.note(job.status + (f": {message}" if message else f" in {job.finished - job.started:.1f} s"))
+        self._save(job, force=True)
+        self.events.publish(f"job.{job.status}", project=job.project, job=job.id, error=job.error)
+
+    def _save(self, job: Job, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - job.saved < SAVE_EVERY:
+            return
+        job.saved = now
+        record = job.record()
+        try:
+            self._index_call(job.project, lambda index: index.save_job(record))
+        except MoviegenError:
+            pass  # the project went away under its job; the job's own status says what happened
+
+    def _index_call(self, project_id: str, fn):
+        from moviegen.core.index import ProjectIndex
+
+        index = ProjectIndex(self.brain.project(project_id).path)
+        try:
+            return fn(index)
+        finally:
+            index.close()
+
+
+def options_record(options: Any) -> dict[str, Any]:
+    """RenderOptions as JSON (what a job was started with, for a retry after a restart)."""
+    data = dataclasses.asdict(options)
+    data["fmt"] = options.fmt.model_dump()
+    return data
+
+
+def options_from_record(data: dict[str, Any]) -> Any:
+    from moviegen.core.models import FilmFormat
+    from moviegen.services.render.pipeline import RenderOptions
+
+    return RenderOptions(**{**data, "fmt": FilmFormat(**data["fmt"])})
