@@ -10,7 +10,7 @@ from pathlib import Path
 
 import tomlkit
 
-from moviegen.core import atomic, locations
+from moviegen.core import atomic, locations, shotlist
 from moviegen.core.errors import ProjectExistsError, ProjectNotFoundError, StorageError, UsageError
 from moviegen.core.fountain import Screenplay, parse
 from moviegen.core.models import Character, FilmFormat, ProjectInfo, Stage, Story
@@ -36,18 +36,28 @@ class Project:
 
     # --- settings file -------------------------------------------------
     def update(self, **changes: object) -> None:
-        """Change top-level keys of moviegen.toml, keeping comments and order."""
+        """Change top-level keys of moviegen.toml, keeping comments and order. The read and the write are one
+        step (``atomic.update_text``), so two writers changing different keys both keep their change."""
         cfg = locations.project_config(self.path)
-        doc = tomlkit.parse(cfg.read_text(encoding="utf-8"))
-        for key, value in changes.items():
-            if isinstance(value, FilmFormat):
-                table = doc.get("format") or tomlkit.table()
-                for k, v in value.model_dump().items():
-                    table[k] = v
-                doc["format"] = table
-            else:
-                doc[key] = value.value if isinstance(value, Stage) else value
-        atomic.write_text(cfg, tomlkit.dumps(doc))
+
+        def edit(text: str | None) -> str:
+            if text is None:
+                raise ProjectNotFoundError(f"{cfg} is gone", "the project folder was moved or deleted; reopen it")
+            try:
+                doc = tomlkit.parse(text)
+            except tomlkit.exceptions.ParseError as exc:
+                raise UsageError(f"{cfg} is not valid TOML: {exc}", "fix the file, then try again") from None
+            for key, value in changes.items():
+                if isinstance(value, FilmFormat):
+                    table = doc.get("format") or tomlkit.table()
+                    for k, v in value.model_dump().items():
+                        table[k] = v
+                    doc["format"] = table
+                else:
+                    doc[key] = value.value if isinstance(value, Stage) else value
+            return tomlkit.dumps(doc)
+
+        atomic.update_text(cfg, edit)
         self.info = _read_info(self.path)
 
     def set_stage(self, stage: Stage) -> None:
@@ -64,53 +74,66 @@ class Project:
         try:
             return path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise UsageError(
-                f"{self.slug} has no screenplay yet", f"run 'moviegen develop {self.slug}' or 'moviegen import FILE'"
-            ) from None
+            raise self._no_screenplay() from None
 
     def screenplay(self) -> Screenplay:
         return parse(self.screenplay_text())
 
+    def screenplay_with_digest(self) -> tuple[str, str]:
+        """The screenplay and the digest of exactly that text (one read), to pass to ``write_screenplay``."""
+        text, digest = atomic.read_text(locations.screenplay_file(self.path))
+        if text is None:
+            raise self._no_screenplay()
+        return text, digest
+
+    def _no_screenplay(self) -> UsageError:
+        return UsageError(
+            f"{self.slug} has no screenplay yet", f"run 'moviegen develop {self.slug}' or 'moviegen import FILE'"
+        )
+
     def write_screenplay(self, text: str, *, expect_digest: str | None = None) -> str:
-        parse(text)  # never store a screenplay we cannot read back
+        """Replace the screenplay and return its digest; with ``expect_digest`` (from ``screenplay_with_digest``)
+        it is refused with ConflictError if the file changed since then. Unparseable text is never stored."""
+        parse(text)
         return atomic.write_text(locations.screenplay_file(self.path), text, expect_digest=expect_digest)
+
+    # --- shot list -----------------------------------------------------
+    def write_shots(self, text: str, *, expect_digest: str | None = None) -> str:
+        """Replace shots.toml with ``text`` (checked to be a valid shot list first) and return its digest; with
+        ``expect_digest`` it is refused with ConflictError if the file changed since it was read."""
+        shotlist.parse_shots(text)
+        return atomic.write_text(locations.shots_file(self.path), text, expect_digest=expect_digest)
 
     # --- story files ---------------------------------------------------
     def write_story(self, story: Story) -> None:
-        folder = locations.story_dir(self.path)
-        atomic.write_text(folder / "logline.md", f"# {story.title}\n\n{story.logline}\n")
-        atomic.write_text(folder / "bible.md", render_bible(story))
+        """Write story/logline.md, bible.md and outline.md afresh from ``story`` (each file atomically)."""
         beats = "\n".join(f"{i}. {beat}" for i, beat in enumerate(story.outline, 1))
-        atomic.write_text(folder / "outline.md", f"# Outline — {story.title}\n\n{beats}\n")
+        self.write_story_file("logline", f"# {story.title}\n\n{story.logline}\n")
+        self.write_story_file("bible", render_bible(story))
+        self.write_story_file("outline", f"# Outline — {story.title}\n\n{beats}\n")
+
+    def story_file(self, name: str) -> tuple[str, str]:
+        """One of the story files (logline, bible, outline) and the digest of exactly that text; a file that
+        does not exist yet reads as ``("", atomic.ABSENT)``, and that digest refuses a write if it appears."""
+        text, digest = atomic.read_text(_story_path(self.path, name))
+        return text or "", digest
+
+    def write_story_file(self, name: str, text: str, *, expect_digest: str | None = None) -> str:
+        """Replace story/<name>.md (logline, bible or outline) and return its digest; with ``expect_digest``
+        (from ``story_file``) it is refused with ConflictError if the file changed since it was read."""
+        return atomic.write_text(_story_path(self.path, name), text, expect_digest=expect_digest)
 
     def set_character(self, name: str, *, expect_digest: str | None = None, **fields: str) -> str:
         """Change fields of one character in story/bible.md (other lines, edits and order are kept); a character
-        the bible does not list yet (a speaker found only in the screenplay) gets its own entry."""
-        path = locations.story_dir(self.path) / "bible.md"
-        text = path.read_text(encoding="utf-8") if path.exists() else f"# Story bible — {self.info.title}\n"
-        lines = text.splitlines()
-        start = next(
-            (i for i, ln in enumerate(lines) if ln.startswith("### ") and ln[4:].strip().upper() == name), None
+        the bible does not list yet (a speaker found only in the screenplay) gets its own entry. The read and the
+        write are one step, so edits to other characters made meanwhile are kept; with ``expect_digest`` the
+        edit is refused (ConflictError) if the bible changed at all since it was read."""
+        title = self.info.title
+        return atomic.update_text(
+            _story_path(self.path, "bible"),
+            lambda text: _with_character(text or f"# Story bible — {title}\n", name, fields),
+            expect_digest=expect_digest,
         )
-        if start is None:
-            at = next((i for i, ln in enumerate(lines) if ln.startswith("## ") and "places" in ln.lower()), len(lines))
-            if not any(ln.strip().lower() == "## characters" for ln in lines):
-                lines[at:at] = ["## Characters", ""]
-                at += 2
-            lines[at:at] = [f"### {name}", ""]
-            start = at
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
-        for key, value in fields.items():
-            label = key.replace("_", " ")
-            row = f"- {label}: {' '.join(str(value).split())}"
-            found = next((i for i in range(start + 1, end) if _field_of(lines[i]) == label), None)
-            if found is None:
-                last = max([i for i in range(start + 1, end) if lines[i].startswith("- ")], default=start)
-                lines.insert(last + 1, row)
-                end += 1
-            else:
-                lines[found] = row
-        return atomic.write_text(path, "\n".join(lines) + "\n", expect_digest=expect_digest)
 
     def cast(self) -> list[Character]:
         """The cast: the bible's entries, then anyone else the screenplay gives lines to."""
@@ -119,6 +142,41 @@ class Project:
         names = {c.name for c in known}
         extra = [c for c in cast_of(self.screenplay()) if c.name not in names] if self.has_screenplay() else []
         return known + extra
+
+
+STORY_FILES = ("logline", "bible", "outline")
+
+
+def _story_path(path: Path, name: str) -> Path:
+    stem = name.removesuffix(".md")
+    if stem not in STORY_FILES:
+        raise UsageError(f"'{name}' is not a story file", f"use one of: {', '.join(STORY_FILES)}")
+    return locations.story_dir(path) / f"{stem}.md"
+
+
+def _with_character(text: str, name: str, fields: dict[str, str]) -> str:
+    """The bible ``text`` with ``fields`` set on character ``name`` (added under Characters if missing)."""
+    lines = text.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("### ") and ln[4:].strip().upper() == name), None)
+    if start is None:
+        at = next((i for i, ln in enumerate(lines) if ln.startswith("## ") and "places" in ln.lower()), len(lines))
+        if not any(ln.strip().lower() == "## characters" for ln in lines):
+            lines[at:at] = ["## Characters", ""]
+            at += 2
+        lines[at:at] = [f"### {name}", ""]
+        start = at
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
+    for key, value in fields.items():
+        label = key.replace("_", " ")
+        row = f"- {label}: {' '.join(str(value).split())}"
+        found = next((i for i in range(start + 1, end) if _field_of(lines[i]) == label), None)
+        if found is None:
+            last = max([i for i in range(start + 1, end) if lines[i].startswith("- ")], default=start)
+            lines.insert(last + 1, row)
+            end += 1
+        else:
+            lines[found] = row
+    return "\n".join(lines) + "\n"
 
 
 def render_bible(story: Story) -> str:

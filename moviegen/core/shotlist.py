@@ -37,36 +37,54 @@ def scene_hash(scene: Scene) -> str:
 def load(path: Path) -> list[Shot]:
     if not path.exists():
         raise ShotListError(f"{path.name} does not exist yet", "run 'moviegen plan PROJECT' to make the shot list")
+    return parse_shots(path.read_text(encoding="utf-8"), path.name)
+
+
+def parse_shots(text: str, name: str = "shots.toml") -> list[Shot]:
+    """The shots of a shot list's text; ShotListError names the first bad shot and field (``name`` is the file's)."""
     try:
-        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+        doc = tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
-        raise ShotListError(f"{path.name} is not valid TOML: {exc}", "fix the file, or delete it and re-plan") from None
+        raise ShotListError(f"{name} is not valid TOML: {exc}", "fix the file, or delete it and re-plan") from None
+    tables = doc.unwrap().get("shot", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ShotListError(f"{name}: 'shot' must be a list of tables ([[shot]])", "fix the file, or re-plan")
     shots: list[Shot] = []
-    for n, table in enumerate(doc.get("shot", []), 1):
-        data = {k: v for k, v in table.unwrap().items() if k in Shot.model_fields}
+    for n, table in enumerate(tables, 1):
+        data = {k: v for k, v in table.items() if k in Shot.model_fields}
         try:
             shots.append(Shot(**data))
         except ValidationError as exc:
             err = exc.errors()[0]
             field = ".".join(str(p) for p in err["loc"])
             raise ShotListError(
-                f"{path.name}: shot #{n} ({data.get('id', '?')}): {field}: {err['msg']}",
+                f"{name}: shot #{n} ({data.get('id', '?')}): {field}: {err['msg']}",
                 "fix that value in shots.toml",
             ) from None
     return shots
 
 
 def save(path: Path, planned: dict[str, tuple[Scene, list[Shot]]], *, fresh: bool = False) -> dict[str, int]:
-    """Write the plan, keeping on-disk shots of unchanged scenes (unless ``fresh``). Returns counts."""
+    """Write the plan, keeping on-disk shots of unchanged scenes (unless ``fresh``). Returns counts.
+
+    The read of the shots on disk and the write are one step (``atomic.update_text``), so an edit saved while
+    the plan is written cannot be lost between the two: it lands either before the read (and is kept) or after
+    the write (and applies to the new plan, or is refused if it carries the old digest)."""
+    counts: dict[str, int] = {}
+    atomic.update_text(path, lambda text: _planned_text(None if fresh else text, planned, counts))
+    return counts
+
+
+def _planned_text(text: str | None, planned: dict[str, tuple[Scene, list[Shot]]], counts: dict[str, int]) -> str:
     old_tables: dict[str, list[Table]] = {}
     header = _HEADER
-    if path.exists() and not fresh:
+    if text is not None:
         try:
-            old = tomlkit.parse(path.read_text(encoding="utf-8"))
+            old = tomlkit.parse(text)
         except tomlkit.exceptions.ParseError:
             old = None
         if old is not None:
-            header = _leading_comments(path.read_text(encoding="utf-8")) or _HEADER
+            header = _leading_comments(text) or _HEADER
             for table in old.get("shot", []):
                 old_tables.setdefault(str(table.get("scene")), []).append(table)
     doc = tomlkit.parse(header)
@@ -95,25 +113,31 @@ def save(path: Path, planned: dict[str, tuple[Scene, list[Shot]]], *, fresh: boo
             table["prompt"] = shot.prompt
             aot.append(table)
     doc.append("shot", aot)
-    atomic.write_text(path, tomlkit.dumps(doc))
-    return {"scenes_kept": kept, "scenes_planned": replanned}
+    counts.update(scenes_kept=kept, scenes_planned=replanned)
+    return tomlkit.dumps(doc)
 
 
 def set_fields(path: Path, shot_id: str, **values: object) -> None:
-    """Change fields of one shot in shots.toml, keeping every other value and comment as it is."""
-    if not path.exists():
-        raise ShotListError(f"{path.name} does not exist yet", "run 'moviegen plan PROJECT' to make the shot list")
-    text = path.read_text(encoding="utf-8")
-    try:
-        doc = tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as exc:
-        raise ShotListError(f"{path.name} is not valid TOML: {exc}", "fix the file, or delete it and re-plan") from None
-    table = next((t for t in doc.get("shot", []) if str(t.get("id")) == shot_id), None)
-    if table is None:
-        raise ShotListError(f"{path.name} has no shot '{shot_id}'", "see the shot ids with 'moviegen status'")
-    for key, value in values.items():
-        table[key] = value
-    atomic.write_text(path, tomlkit.dumps(doc), expect_digest=hashlib.sha256(text.encode()).hexdigest())
+    """Change fields of one shot in shots.toml, keeping every other value and comment as it is (the read and
+    the write are one step, so another shot's edit saved meanwhile is kept too)."""
+
+    def edit(text: str | None) -> str:
+        if text is None:
+            raise ShotListError(f"{path.name} does not exist yet", "run 'moviegen plan PROJECT' to make the shot list")
+        try:
+            doc = tomlkit.parse(text)
+        except tomlkit.exceptions.ParseError as exc:
+            raise ShotListError(
+                f"{path.name} is not valid TOML: {exc}", "fix the file, or delete it and re-plan"
+            ) from None
+        table = next((t for t in doc.get("shot", []) if str(t.get("id")) == shot_id), None)
+        if table is None:
+            raise ShotListError(f"{path.name} has no shot '{shot_id}'", "see the shot ids with 'moviegen status'")
+        for key, value in values.items():
+            table[key] = value
+        return tomlkit.dumps(doc)
+
+    atomic.update_text(path, edit)
 
 
 def _leading_comments(text: str) -> str:
