@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
 from moviegen.cli import context
@@ -11,11 +9,6 @@ from moviegen.cli.output import emit_json, err, note, out
 
 memory_app = typer.Typer()
 
-
-class Mode(StrEnum):
-    hybrid = "hybrid"
-    text = "text"
-    vector = "vector"
 
 _KINDS = typer.Option(None, "--kind", help="Only documents of this kind (character, scene, shot, workflow, note...).")
 
@@ -26,11 +19,11 @@ def search(
     query: str = typer.Argument(..., help="What to look for, in your own words."),
     limit: int = typer.Option(8, "--limit", "-k", min=1, max=100, help="How many results."),
     kind: list[str] = _KINDS,
-    mode: Mode = typer.Option("hybrid", "--mode", help="hybrid (words + meaning + story graph), text or vector."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid (words + meaning + story graph), text or vector."),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Search the project's memory: scenes, characters, shots, notes and past runs."""
-    hits = context.brain().search_story(slug, query, limit=limit, kinds=kind or None, mode=mode.value)
+    hits = context.brain().search_story(slug, query, limit=limit, kinds=kind or None, mode=mode)
     if json_out:
         emit_json(hits)
         return

@@ -16,7 +16,7 @@ THIRD_PARTY_BANNED_BELOW_INTERFACES = {"typer", "textual", "starlette", "uvicorn
 ALLOWED = {
     "core": {"core"},
     "services": {"core", "services"},
-    "brain": {"core", "services", "brain"},
+    "brain": {"core", "services", "workers", "brain"},
     "workers": {"core", "services", "workers"},
     "cli": {"core", "services", "brain", "workers", "cli"},
     "tui": {"core", "services", "brain", "workers", "tui"},

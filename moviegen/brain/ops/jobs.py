@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from moviegen.core.errors import UsageError
+from moviegen.core.errors import ProjectStateError
 
 ENDED = ("done", "failed", "cancelled", "interrupted")
 
@@ -19,7 +19,7 @@ class JobOps:
 
         project = self.project(project_id)
         if not locations.shots_file(project.path).exists():
-            raise UsageError(f"{project_id} has no shot list yet", f"run 'moviegen plan {project_id}' first")
+            raise ProjectStateError(f"{project_id} has no shot list yet", f"run 'moviegen plan {project_id}' first")
         return self._start_job(project_id, "render", resolution, fps, aspect, burn_subtitles)
 
     def _start_job(self, project_id: str, kind: str, resolution, fps, aspect, burn_subtitles) -> dict[str, Any]:
