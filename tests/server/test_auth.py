@@ -36,15 +36,19 @@ def test_bound_off_loopback_the_brain_requires_a_token(tmp_path):
     try:
 
         async def main():
-            with pytest.raises(InvalidStatus) as shut:  # closed at the door, before the handshake completes
+            with pytest.raises(InvalidStatus) as shut:  # refused at the door, before the handshake completes
                 async with connect(brain.ws, subprotocols=["mcp"]) as ws:
                     await ws.recv()
-            assert shut.value.response.status_code == 403
+            assert shut.value.response.status_code == 401
+            assert json.loads(shut.value.response.body)["error"]["code"] == "token_required"
             r = httpx.post(brain.url + "/mcp", json={}, timeout=5)
-            assert r.status_code == 401
-            with pytest.raises(InvalidStatus):
+            assert r.status_code == 401 and r.json()["error"]["code"] == "token_required"
+            with pytest.raises(InvalidStatus) as shut:
                 async with connect(brain.ws, additional_headers={"Authorization": "Bearer mgt_wrong"}) as ws:
                     await ws.recv()
+            assert json.loads(shut.value.response.body)["error"]["code"] == "invalid_token"
+            for path in ("/metrics", "/events"):  # every door but /healthz
+                assert httpx.get(brain.url + path, timeout=5).status_code == 401, path
             async with session(brain, "ws", token=token) as s:
                 listed = (await s.call_tool("project_list", {})).structured_content["result"]
                 assert [p["slug"] for p in listed] == ["ours"]

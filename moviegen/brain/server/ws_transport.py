@@ -2,22 +2,39 @@
 
 The SDK (2.x) ships stdio and streamable HTTP but no WebSocket transport; these
 two adapters move ``SessionMessage`` objects between a socket and the SDK's
-streams, the way its stdio transport does for lines. A frame that is not a
-JSON-RPC message is handed to the session as an exception, which answers it
-with a JSON-RPC error; the connection stays up.
+streams, the way its stdio transport does for lines.
+
+The server side answers a bad frame itself (the SDK's session drops what a
+transport cannot parse, unanswered) and keeps the connection up:
+
+- not UTF-8 JSON, or nested deeper than 200 levels: -32700 Parse error, id null.
+  JSON is read by pydantic's parser, as the SDK's streamable HTTP transport
+  reads a POST body, so both transports refuse the same frames the same way
+  (Python's json module raises RecursionError near depth 1,000 instead);
+- JSON that is not one JSON-RPC 2.0 message (``{}``, ``42``, a wrong ``jsonrpc``)
+  or a batch (an array: MCP 2025-06-18 has none): -32600 Invalid Request, with
+  the message's id when it has a valid one, else null. (Over HTTP the SDK says
+  -32602 for these; -32600 is JSON-RPC's code for them.)
+
+A message over the size limit closes the connection with 1009.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
 import mcp_types as types
+import pydantic_core
 from mcp.shared.message import SessionMessage
 
 SUBPROTOCOL = "mcp"
+PARSE_ERROR, INVALID_REQUEST = -32700, -32600
+logger = logging.getLogger(__name__)
 
 
 def _parse(text: str) -> SessionMessage | Exception:
@@ -31,9 +48,35 @@ def _dump(message: SessionMessage) -> str:
     return message.message.model_dump_json(by_alias=True, exclude_unset=True)
 
 
+def error_frame(code: int, message: str, id: str | int | None = None) -> str:
+    return json.dumps({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+
+
 def parse_error_frame(detail: str) -> str:
     """The JSON-RPC answer to a frame that is not JSON at all (no id to answer to)."""
-    return json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": f"Parse error: {detail}"}})
+    return error_frame(PARSE_ERROR, f"Parse error: {detail}")
+
+
+def read_frame(text: str) -> SessionMessage | str:
+    """A frame from a client: the message for the session, or the error frame to answer it with."""
+    try:  # one pass in pydantic-core for a good frame; the bad ones are looked at again below
+        message = types.jsonrpc_message_adapter.validate_json(text, by_name=False)
+    except Exception:  # noqa: BLE001 - pydantic's details stay off the wire, as in the SDK's session
+        message = None
+    # a request whose id is not a string or an integer validates as a notification, which is never answered
+    if message is not None and not (isinstance(message, types.JSONRPCNotification) and '"id"' in text):
+        return SessionMessage(message)
+    try:
+        data = pydantic_core.from_json(text)
+    except ValueError as exc:  # includes 'recursion limit exceeded' (nested over 200 deep)
+        return parse_error_frame(str(exc)[:200])
+    if message is not None and "id" not in data:
+        return SessionMessage(message)  # a notification after all: '"id"' was inside its params
+    if isinstance(data, list):
+        return error_frame(INVALID_REQUEST, "Invalid Request: batches are not supported; send one message a frame")
+    rid = data.get("id") if isinstance(data, dict) else None
+    rid = rid if isinstance(rid, str | int) and not isinstance(rid, bool) else None
+    return error_frame(INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 request, notification or response", rid)
 
 
 @asynccontextmanager
@@ -62,14 +105,17 @@ async def server_streams(websocket, max_message_bytes: int) -> AsyncIterator[tup
                     if len(text) > max_message_bytes:
                         await websocket.close(code=1009, reason="message too big")
                         return
-                    try:
-                        json.loads(text)
-                    except ValueError as exc:
-                        await websocket.send_text(parse_error_frame(str(exc)[:200]))
+                    message = read_frame(text)
+                    if isinstance(message, str):
+                        await websocket.send_text(message)
                         continue
-                    await read_writer.send(_parse(text))
-            except (WebSocketDisconnect, anyio.ClosedResourceError, RuntimeError):
+                    await read_writer.send(message)
+            except (WebSocketDisconnect, anyio.ClosedResourceError):
                 return
+            except Exception as exc:  # noqa: BLE001 - a fault of ours: one line in the log, 1011 to the client
+                logger.error("closing an MCP WebSocket after an internal error: %r", exc)
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=1011, reason="internal error")
 
     async def writer() -> None:
         async with write_reader:
