@@ -33,7 +33,7 @@ def follow_job(brain, job: dict[str, Any], *, quiet: bool = False) -> dict[str, 
                 seen_log = len(log)
     except KeyboardInterrupt:
         brain.job_cancel(job["id"])
-        for view in brain.follow(job["id"], timeout=30):  # let it stop at a step: nothing half-written
+        for _ in brain.follow(job["id"], timeout=30):  # let it stop at a step: nothing half-written
             pass
         raise
     if view["status"] != "done":

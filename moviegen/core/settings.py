@@ -18,7 +18,9 @@ from moviegen.core.models import FilmFormat
 
 
 class ProviderChoice(BaseModel):
-    """Ordered provider names per capability; the first available one is used."""
+    """Provider names per capability, in order of preference. Today the first is used (the router with
+    fallbacks down the list comes with the language-model providers); ``embedding`` 'auto' picks Jina when
+    JINA_API_KEY is set, else the offline model."""
 
     text: list[str] = Field(default_factory=lambda: ["story-writer"])
     image: list[str] = Field(default_factory=lambda: ["storyboard-painter"])

@@ -8,11 +8,9 @@ from pathlib import Path
 
 from moviegen.brain.embedding.base import Embedder
 from moviegen.core import locations
-from moviegen.core.errors import KnowledgeError, ProviderNotFoundError
+from moviegen.core.errors import KnowledgeError
 from moviegen.core.project import Project
 from moviegen.core.settings import Settings
-
-EMBEDDERS = ("static-minilm", "jina")
 
 
 def knowledge_db(project_path: Path) -> Path:
@@ -20,23 +18,10 @@ def knowledge_db(project_path: Path) -> Path:
 
 
 def make_embedder(name: str, settings: Settings) -> Embedder:
-    if name == "static-minilm":
-        from moviegen.brain.embedding.static import static_embedder
+    """An embedder from the provider registry (capability ``embedding``)."""
+    from moviegen.brain.providers.registry import registry
 
-        return static_embedder()
-    if name == "jina":
-        from moviegen.brain.embedding.jina import JinaEmbedder
-
-        if settings.jina_api_key is None:
-            raise KnowledgeError("the Jina embedder needs JINA_API_KEY", "set it, or use the offline embedder")
-        j = settings.jina
-        return JinaEmbedder(
-            settings.jina_api_key.get_secret_value(), model=j.model, dim=j.dim, url=j.url, timeout=j.timeout
-        )
-    raise ProviderNotFoundError(
-        f"no embedding provider named '{name}'",
-        f"known embedding providers: auto, {', '.join(EMBEDDERS)}; set MOVIEGEN_PROVIDERS__EMBEDDING",
-    )
+    return registry().get("embedding", name).factory(settings)
 
 
 def provider_of(recorded: str) -> str:

@@ -12,12 +12,13 @@ from typing import Any
 
 from moviegen.core.errors import ProviderNotFoundError
 
-CAPABILITIES = ("text", "image", "speech", "music")
+CAPABILITIES = ("text", "image", "speech", "music", "embedding")
 BUILTINS = (
     "moviegen.brain.providers.story_writer",
     "moviegen.brain.providers.storyboard_painter",
     "moviegen.brain.providers.espeak",
     "moviegen.brain.providers.score_synth",
+    "moviegen.brain.embedding",
 )
 
 
