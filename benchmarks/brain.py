@@ -1,7 +1,9 @@
-"""The brain server, measured: tool-call round trips over WebSocket and streamable HTTP through the SDK's
-client, 1,000 concurrent WebSocket clients searching, and event fan-out to 100 listeners.
+"""The brain server, measured: calls through RemoteBrain (the client the CLI and the studio hold), an edit
+in one client reaching another as an event, tool-call round trips over WebSocket and streamable HTTP through
+the SDK's client, 1,000 concurrent WebSocket clients searching, and event fan-out to 100 listeners.
 
-    python benchmarks/brain.py            # all three (about a minute)
+    python benchmarks/brain.py            # everything (about a minute)
+    python benchmarks/brain.py --quick    # RemoteBrain round trips and edit -> event only
     python benchmarks/brain.py --clients 200 --seconds 5
 
 The server is `moviegen brain serve` in its own process on 127.0.0.1 (as `moviegen up` runs it); clients run
@@ -99,7 +101,7 @@ async def concurrent(port: int, clients: int, seconds: float) -> dict:
         await ws.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         sockets.append(ws)
     call = {"jsonrpc": "2.0", "method": "tools/call",
-            "params": {"name": "search_by_embedding", "arguments": {"project_id": "lr", "vector": vec, "k": 5}}}  # fmt: skip
+            "params": {"name": "search_by_embedding", "arguments": {"project_id": "lr", "embedding": vec, "limit": 5}}}  # fmt: skip
     stop = time.perf_counter() + seconds
 
     async def loop(ws, i):
@@ -140,9 +142,7 @@ async def fan_out(port: int, listeners: int, events: int) -> dict:
     tasks = [asyncio.create_task(listen(ws)) for ws in socks]
     brain = RemoteBrain(f"ws://127.0.0.1:{port}/mcp/ws")
     for i in range(events):
-        await asyncio.to_thread(
-            brain.call, "store_document", project_id="lr", document={"id": f"ev{i}", "text": f"note {i}"}
-        )
+        await asyncio.to_thread(brain.store_document, f"note {i}", {"id": f"ev{i}"}, "lr")
         await asyncio.sleep(0.05)
     await asyncio.wait_for(asyncio.gather(*tasks), 60)
     brain.close()
@@ -157,11 +157,57 @@ async def fan_out(port: int, listeners: int, events: int) -> dict:
     }
 
 
+def widened_client(port: int, n: int) -> dict:
+    """The studio interface's own client (RemoteBrain, what the CLI and the studio hold), sequential calls:
+    a cheap one (whoami) and one that reads a project (project_status)."""
+    from moviegen.brain.remote import RemoteBrain
+
+    brain = RemoteBrain(f"ws://127.0.0.1:{port}/mcp/ws")
+    out = {}
+    try:
+        for name, call in (("whoami", brain.whoami), ("job_list", lambda: brain.job_list("lr")),
+                           ("search_story", lambda: brain.search_story("lr", "lantern", limit=5))):  # fmt: skip
+            for _ in range(100):
+                call()
+            times = []
+            for _ in range(n):
+                t = time.perf_counter()
+                call()
+                times.append(time.perf_counter() - t)
+            out[name] = {"p50_ms": pct(times, 50), "p99_ms": pct(times, 99)}
+    finally:
+        brain.close()
+    return out
+
+
+async def edit_to_event(port: int, edits: int) -> dict:
+    """Client A saves the screenplay (screenplay_update, with the digest it read); client B, listening to the
+    project's events, receives screenplay.updated. Timed from A's call to B's receipt."""
+    from websockets.asyncio.client import connect
+
+    from moviegen.brain.remote import RemoteBrain
+
+    a = RemoteBrain(f"ws://127.0.0.1:{port}/mcp/ws")
+    delays: list[float] = []
+    async with connect(f"ws://127.0.0.1:{port}/events?project=lr") as b:
+        await asyncio.sleep(0.3)
+        for i in range(edits):
+            sp = await asyncio.to_thread(a.screenplay_get, "lr")
+            t = time.perf_counter()
+            await asyncio.to_thread(a.screenplay_update, "lr", sp["text"] + f"\n[[edit {i}]]\n", sp["digest"])
+            while json.loads(await b.recv())["kind"] != "screenplay.updated":
+                pass
+            delays.append(time.perf_counter() - t)
+    a.close()
+    return {"edits": edits, "p50_ms": pct(delays, 50), "p99_ms": pct(delays, 99)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--quick", action="store_true", help="only the client round trips and edit -> event")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "brain.json")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="moviegen-brain-bench-"))
@@ -171,6 +217,16 @@ def main() -> None:
     proc = start(root, port)
     report = {}
     try:
+        wc = widened_client(port, args.calls)
+        report["widened_client"] = wc
+        print("RemoteBrain (the CLI's and the studio's client), sequential: " + "; ".join(
+            f"{k} p50 {v['p50_ms']:.2f} ms, p99 {v['p99_ms']:.2f} ms" for k, v in wc.items()))  # fmt: skip
+        e2e = asyncio.run(edit_to_event(port, 300))
+        report["edit_to_event"] = e2e
+        print(f"edit in client A -> event in client B: p50 {e2e['p50_ms']:.2f} ms, p99 {e2e['p99_ms']:.2f} ms "
+              f"({e2e['edits']} saves)")  # fmt: skip
+        if args.quick:
+            return
         rt = asyncio.run(round_trips(port, args.calls))
         report["round_trip"] = rt
         print(f"trivial tool call, sequential: WebSocket p50 {rt['ws']['p50_ms']:.2f} ms, p99 {rt['ws']['p99_ms']:.2f} ms; "
@@ -187,8 +243,8 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(30)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2))
     print(f"-> {args.out}")
 
 
