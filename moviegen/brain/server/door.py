@@ -33,7 +33,7 @@ from http import HTTPStatus
 
 import h11
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -60,7 +60,7 @@ class Refusal:
         if scope["type"] == "websocket" and "websocket.http.response" not in scope.get("extensions", {}):
             await send({"type": "websocket.close", "code": 4000 + self.status, "reason": self.message[:120]})
             return
-        await JSONResponse(json.loads(self.body()), status_code=self.status)(scope, receive, send)
+        await Response(self.body(), status_code=self.status, media_type="application/json")(scope, receive, send)
 
     def raw(self) -> bytes:
         """The refusal as a whole HTTP/1.1 response, for the protocols below the app."""
