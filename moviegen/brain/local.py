@@ -31,6 +31,36 @@ from moviegen.workers.events import EventBus
 from moviegen.workers.jobs import JobManager
 
 
+def _checked(cls):
+    """Every operation checks its arguments against its declaration first (as the server's tools do), so a bad
+    argument is the same UsageError in-process and over the wire."""
+    import functools
+    import inspect
+
+    from pydantic import ValidationError
+
+    from moviegen.core.api import arguments_model, invalid_arguments, operations
+
+    for name, declared in operations().items():
+        impl = getattr(cls, name)
+        signature = inspect.signature(declared)
+
+        def checked(self, *args, __impl=impl, __name=name, __signature=signature, **kwargs):
+            extra = {k: kwargs.pop(k) for k in list(kwargs) if k not in __signature.parameters}  # internal options
+            bound = __signature.bind(self, *args, **kwargs)
+            given = {k: v for k, v in bound.arguments.items() if k != "self"}
+            try:
+                model = arguments_model(__name).model_validate(given)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise invalid_arguments(__name, ".".join(str(p) for p in err["loc"]), err["msg"]) from None
+            return __impl(self, **{k: getattr(model, k) for k in given}, **extra)
+
+        setattr(cls, name, functools.wraps(impl)(checked))
+    return cls
+
+
+@_checked
 class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps):
     def __init__(self, settings: Settings | None = None, *, workers: int | None = None, nice: int = 0,
                  mode: str = "in-process") -> None:  # fmt: skip

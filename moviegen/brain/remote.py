@@ -120,9 +120,7 @@ class RemoteBrain(_Calls):
             if isinstance(data, dict):
                 raise error_from_wire(data)
             text = result["content"][0]["text"] if result.get("content") else "the tool failed"
-            # the SDK's own refusals (arguments that do not match the schema, an unknown tool)
-            raise UsageError(text.removeprefix(f"Error executing tool {name}: ").splitlines()[0],
-                             "check the arguments: moviegen brain tools --json lists every tool's schema")  # fmt: skip
+            raise _sdk_refusal(name, text.removeprefix(f"Error executing tool {name}: "))
         data = result.get("structuredContent")
         if isinstance(data, dict) and set(data) == {"result"}:
             return data["result"]
@@ -222,6 +220,17 @@ class RemoteBrain(_Calls):
 
     def close(self) -> None:
         self._drop()
+
+
+def _sdk_refusal(name: str, text: str) -> MoviegenError:
+    """The SDK's own refusals (arguments that do not fit the schema, an unknown tool), as the same UsageError
+    an in-process brain raises: pydantic's report is 'N validation error(s) for …', the field, the problem."""
+    from moviegen.core.api import invalid_arguments
+
+    lines = text.splitlines()
+    if len(lines) >= 3 and "validation error" in lines[0]:
+        return invalid_arguments(name, lines[1].strip(), lines[2].strip().split(" [type=")[0])
+    return UsageError(lines[0] if lines else text, "see 'moviegen brain tools --json' for every tool")
 
 
 def _project_of(request) -> str:

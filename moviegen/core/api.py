@@ -340,3 +340,28 @@ class StudioAPI(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+_MODELS: dict[str, type] = {}
+
+
+def arguments_model(name: str) -> type:
+    """A pydantic model of an operation's arguments, as the brain server's tools publish them."""
+    import inspect
+
+    from pydantic import create_model
+
+    if name not in _MODELS:
+        signature = inspect.signature(operations()[name], eval_str=True)
+        fields = {p.name: (p.annotation, ... if p.default is inspect.Parameter.empty else p.default)
+                  for p in signature.parameters.values() if p.name != "self"}  # fmt: skip
+        _MODELS[name] = create_model(f"{name}Arguments", **fields)
+    return _MODELS[name]
+
+
+def invalid_arguments(name: str, field: str, problem: str):
+    """The one error for arguments that do not fit an operation, in-process and over the wire alike."""
+    from moviegen.core.errors import UsageError
+
+    return UsageError(f"invalid {field or 'arguments'} for {name}: {problem}",
+                      "see 'moviegen brain tools --json' for every operation's arguments")  # fmt: skip

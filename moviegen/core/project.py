@@ -276,10 +276,10 @@ class ProjectStore:
     def open(self, slug: str) -> Project:
         path = self.path_of(slug)
         if not locations.project_config(path).exists():
-            known = ", ".join(self.slugs()[:8]) or "none yet"
+            # names nothing else (no path, no other projects): the same words reach a brain's remote callers
             raise ProjectNotFoundError(
-                f"no project '{slug}' in {self.root}",
-                f"projects here: {known}; create one with 'moviegen new \"PREMISE\"'",
+                f"no project '{slug}'",
+                "see 'moviegen list' for the projects there are, or create one with 'moviegen new \"PREMISE\"'",
             )
         return Project(path=path, info=_read_info(path))
 

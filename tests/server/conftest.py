@@ -35,9 +35,11 @@ class Brain:
     def ws(self) -> str:
         return self.url.replace("http://", "ws://") + "/mcp/ws"
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, check: bool = True, remote: bool = False) -> subprocess.CompletedProcess:
+        """The real CLI on the brain's projects: through this brain with ``remote``, in-process otherwise."""
+        env = {**self.env, "MOVIEGEN_BRAIN_URL": self.ws} if remote else self.env
         proc = subprocess.run(
-            [sys.executable, "-m", "moviegen", *args], env=self.env, capture_output=True, text=True, timeout=300
+            [sys.executable, "-m", "moviegen", *args], env=env, capture_output=True, text=True, timeout=300
         )
         if check and proc.returncode:
             raise AssertionError(proc.stderr)

@@ -168,8 +168,6 @@ def test_bad_requests_get_an_error_each_and_leave_no_traceback(brain):
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(strict=True, reason="tools.py: prompts/get errors the SDK raises itself (unknown prompt, missing "
-                   "arguments) answer code 0 and log a traceback; see the door report for the change")  # fmt: skip
 def test_prompt_errors_carry_a_code_and_leave_no_traceback(brain):
     before = len(brain.log.read_text())
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
-from mcp_types import CallToolResult, TextContent
+from mcp_types import INVALID_PARAMS, CallToolResult, TextContent
 from pydantic import Field, ValidationError
 
 from moviegen import __version__
@@ -31,7 +31,6 @@ from moviegen.core.errors import (
     AccessDeniedError,
     MoviegenError,
     NotFoundError,
-    ProjectNotFoundError,
     UsageError,
 )
 
@@ -60,12 +59,9 @@ def principal_of(ctx: Context | None) -> Principal:
     return principal
 
 
-def wire_error(exc: BaseException, project_id: str | None = None) -> MoviegenError:
-    """What the caller is told: our errors as they are (a missing project without the server's paths or
-    other projects' names), bad arguments as a usage error, anything else as an internal error (logged)."""
-    if isinstance(exc, ProjectNotFoundError):
-        return ProjectNotFoundError(f"no project '{project_id}'" if project_id else "no such project",
-                                    "see the projects you may use with project_list")  # fmt: skip
+def wire_error(exc: BaseException) -> MoviegenError:
+    """What the caller is told: our errors as they are (a missing project's error names no path and no other
+    project), bad arguments as a usage error, anything else as an internal error (logged, never sent)."""
     if isinstance(exc, MoviegenError):
         return exc
     if isinstance(exc, ValidationError):
@@ -84,9 +80,9 @@ def error_result(exc: MoviegenError) -> CallToolResult:
                           structured_content={"error": exc.to_wire()}, is_error=True)  # fmt: skip
 
 
-def protocol_error(exc: BaseException, project_id: str | None = None) -> MCPError:
+def protocol_error(exc: BaseException) -> MCPError:
     """For resources and prompts, which answer with JSON-RPC errors: a stable code and the same data."""
-    err = wire_error(exc, project_id)
+    err = wire_error(exc)
     return MCPError(code=ERROR_CODES.get(err.code, -32000), message=err.summary(), data=err.to_wire())
 
 
@@ -130,7 +126,7 @@ def _tool_for(name: str, declared, brain, doors: Doors):
                 result = [row for row in result if doors.visible(principal, row["slug"])]
             return result
         except Exception as exc:  # noqa: BLE001 - every failure becomes an answer with its code
-            return error_result(wire_error(exc, project_id))
+            return error_result(wire_error(exc))
 
     tool.__name__ = name
     return with_context(tool, params, signature.return_annotation, declared.__doc__)
@@ -156,9 +152,23 @@ def _rewrap(wrapper, fn):
     return with_context(wrapper, list(signature.parameters.values()), signature.return_annotation, fn.__doc__)
 
 
+class BrainServer(MCPServer):
+    """The SDK's server, with a prompt that does not exist or lacks an argument answered -32602 (the SDK raises
+    those itself, before any prompt runs: code 0 and a traceback in the log)."""
+
+    async def get_prompt(self, name, arguments=None, context=None):
+        prompt = self._prompt_manager.get_prompt(name)
+        if prompt is None:
+            raise MCPError(INVALID_PARAMS, f"no prompt '{name}'")
+        missing = sorted(a.name for a in prompt.arguments or [] if a.required and a.name not in (arguments or {}))
+        if missing:
+            raise MCPError(INVALID_PARAMS, f"prompt '{name}' needs {', '.join(missing)}")
+        return await super().get_prompt(name, arguments, context)
+
+
 def build_server(brain) -> MCPServer:
     """One MCPServer bound to a LocalBrain (its projects, memory, jobs and events)."""
-    mcp = MCPServer(
+    mcp = BrainServer(
         name="moviegen-brain",
         version=__version__,
         instructions="moviegen's brain: a film project's story, memory (documents, vectors, story graph), "
@@ -184,7 +194,7 @@ def _generation_tools(mcp: MCPServer, brain, doors: Doors) -> None:
                 brain.project(project_id)
                 return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
             except Exception as exc:  # noqa: BLE001 - every failure becomes an answer with its code
-                return error_result(wire_error(exc, project_id))
+                return error_result(wire_error(exc))
 
         wrapper.__name__ = fn.__name__
         return _rewrap(wrapper, fn)
@@ -242,7 +252,7 @@ def _resources_and_prompts(mcp: MCPServer, brain, doors: Doors) -> None:
                     doors.check(ctx, level, project_id)
                     return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON-RPC error with a code
-                    raise protocol_error(exc, project_id) from None
+                    raise protocol_error(exc) from None
 
             wrapper.__name__ = fn.__name__
             wrapper.__access__ = level
