@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from typing import Any
 
-from moviegen.core import atomic, locations
-from moviegen.core.errors import UsageError
-
-STORY_FILES = ("logline", "bible", "outline")
+from moviegen.core import atomic
 
 
 class StoryOps:
@@ -24,9 +20,8 @@ class StoryOps:
         project = self.project(project_id)
         if not project.has_screenplay():
             return {"project_id": project_id, "text": "", "digest": None}
-        path = locations.screenplay_file(project.path)
-        data = path.read_bytes()
-        return {"project_id": project_id, "text": data.decode("utf-8"), "digest": hashlib.sha256(data).hexdigest()}
+        text, digest = project.screenplay_with_digest()  # one read: the digest is of exactly this text
+        return {"project_id": project_id, "text": text, "digest": digest}
 
     def screenplay_update(self, project_id: str, text: str, expect_digest: str | None) -> dict[str, Any]:
         digest = self.project(project_id).write_screenplay(text, expect_digest=_expected(expect_digest))
@@ -34,17 +29,12 @@ class StoryOps:
         return {"project_id": project_id, "digest": digest}
 
     def story_file_get(self, project_id: str, name: str) -> dict[str, Any]:
-        path = _story_path(self.project(project_id), name)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return {"project_id": project_id, "name": name, "text": "", "digest": None}
-        return {"project_id": project_id, "name": name, "text": data.decode("utf-8"), "digest": hashlib.sha256(data).hexdigest()}
+        text, digest = self.project(project_id).story_file(name)
+        return {"project_id": project_id, "name": name, "text": text, "digest": digest or None}
 
     def story_file_update(self, project_id: str, name: str, text: str, expect_digest: str | None
                           ) -> dict[str, Any]:  # fmt: skip
-        path = _story_path(self.project(project_id), name)
-        digest = atomic.write_text(path, text, expect_digest=_expected(expect_digest))
+        digest = self.project(project_id).write_story_file(name, text, expect_digest=_expected(expect_digest))
         self.bus.publish("story.updated", project=project_id, name=name, digest=digest)
         return {"project_id": project_id, "name": name, "digest": digest}
 
@@ -115,12 +105,8 @@ class StoryOps:
         return {"name": name, "voice": voice, "shots": shots}
 
 
-def _story_path(project, name: str):
-    if name not in STORY_FILES:
-        raise UsageError(f"no story file '{name}'", f"story files are {', '.join(STORY_FILES)}")
-    return locations.story_dir(project.path) / f"{name}.md"
-
 
 def _expected(digest: str | None) -> str:
-    """The digest a save must find on disk: the one the client read, or '' (none) when there was no file."""
-    return digest if digest is not None else ""
+    """The digest a save must find on disk: the one the client read, or none (atomic.ABSENT) when there was no
+    file — a file someone created meanwhile refuses the save."""
+    return digest if digest is not None else atomic.ABSENT

@@ -43,7 +43,7 @@ def test_create_open_list(tmp_path):
     assert [p.slug for p in store.list()] == ["lantern-road"]
     with pytest.raises(ProjectNotFoundError) as err:
         store.open("nope")
-    assert "lantern-road" in err.value.hint
+    assert "moviegen list" in err.value.hint and str(tmp_path) not in err.value.message  # names no path
 
 
 def test_existing_slug_is_refused_and_untouched(tmp_path):
