@@ -1,0 +1,70 @@
+"""The one place that picks a runner: steps in this process, or one warm local pool for a process's life.
+
+The CLI's in-process render, the brain server and the studio each own one ``Runners`` for as long as they
+run and close it when they stop. Workers may import core and services only, so the brain that steps use
+comes from a factory the caller passes in (``LocalBrain``; a class pickles by name to the workers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from moviegen.core.brain import Brain
+from moviegen.workers.pool import STOP_TIMEOUT, InlineRunner, LocalPool, WorkersStoppedError
+
+
+class Runners:
+    """Render runners for one process's life.
+
+    ``workers == 1`` runs steps in this process, one after another (InlineRunner), with a brain from
+    ``inline_brain()`` (default ``brain_factory()``) per render, since renders may run side by side in
+    threads. Any other count (0: one per core) is one LocalPool of that many processes at CPU priority
+    ``nice``, started by warm() or on first use and shared by every render.
+
+    ``borrow()`` lends the runner for one render; giving it back never stops the pool (the next render
+    pays no start-up). ``close(timeout)`` stops everything the pool started — its workers and
+    multiprocessing's fork server and resource tracker — within about ``timeout`` seconds: queued steps
+    are cancelled, running ones get half the time to finish, then their workers are terminated. A render
+    still running then stops with WorkersStoppedError and resumes on its next run (steps are idempotent
+    and content-addressed). A step running in this process (``workers == 1``) cannot be interrupted: it
+    ends when it ends. Used as a context manager, ``Runners`` closes on the way out.
+    """
+
+    def __init__(
+        self,
+        brain_factory: Callable[[], Brain],
+        workers: int = 0,
+        *,
+        nice: int = 0,
+        inline_brain: Callable[[], Brain] | None = None,
+    ) -> None:
+        self.workers = workers
+        self._pool = None if workers == 1 else LocalPool(brain_factory, workers, nice=nice)
+        self._inline_brain = inline_brain or brain_factory
+        self._closed = False
+
+    def warm(self) -> None:
+        """Start the pool's workers now, so they boot while the caller does its own start-up work."""
+        if self._pool is not None:
+            self._pool.warm()
+
+    @contextmanager
+    def borrow(self) -> Iterator[LocalPool | InlineRunner]:
+        """The StepRunner for one render (services.render.steps), as a context manager: the
+        ``runner_factory`` a JobManager takes is ``runners.borrow``."""
+        if self._closed:
+            raise WorkersStoppedError()
+        yield self._pool if self._pool is not None else InlineRunner(self._inline_brain())
+
+    def close(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop everything the pool started, within about ``timeout`` seconds. Idempotent."""
+        self._closed = True
+        if self._pool is not None:
+            self._pool.close(timeout)
+
+    def __enter__(self) -> Runners:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close()
