@@ -1,10 +1,14 @@
 """The story graph on Neo4j (or another Bolt server): typed nodes and relationships, walks, paths and the
 structured graph query — every statement scoped by project, every walk checking each node on the path. The
-store (neo4j_store.Neo4jKnowledge) owns the connection, the dialect and the transactions."""
+store (neo4j_store.Neo4jKnowledge) owns the connection, the dialect and the transactions.
+
+Every write also gives the project's ``MgGraph`` node a new ``version`` in the same transaction, so that
+query_cypher's in-memory copy of the graph (in any process) knows when to load again."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 
 from moviegen.brain.knowledge.shared import check_depth
@@ -29,6 +33,7 @@ def _arrow(direction: str, types: list[str], hops: str) -> tuple[str, str]:
 class Neo4jGraph:
     def __init__(self, store) -> None:
         self.store = store
+        self.cypher = None  # query_cypher's in-memory graph (cypher_engine.CypherCache), made on first use
 
     def node_statements(self, nodes: list[Node], source: str | None) -> list[tuple[str, dict]]:
         rows = [
@@ -72,7 +77,7 @@ class Neo4jGraph:
         nodes = list(nodes)
         if nodes:
             self.store._ensure_schema(self.store.embedder.dim)
-            self.store._transaction(self.node_statements(nodes, None))
+            self.store._transaction([*self.node_statements(nodes, None), self.version_statement()])
 
     def require(self, keys: list[str]) -> None:
         rows = self.store._read(
@@ -87,8 +92,46 @@ class Neo4jGraph:
 
     def create_relationship(self, edge: Edge) -> Edge:
         self.require([edge.src, edge.dst])
-        self.store._transaction(self.edge_statements([edge], None))
+        self.store._transaction([*self.edge_statements([edge], None), self.version_statement()])
         return edge
+
+    def version_statement(self) -> tuple[str, dict]:
+        """Part of every graph write's transaction: the project's graph gets a new version."""
+        return "MERGE (g:MgGraph {project: $project}) SET g.version = $version", {"version": uuid.uuid4().hex}
+
+    def version(self):
+        return self.store._read("OPTIONAL MATCH (g:MgGraph {project: $project}) RETURN g.version AS v")[0]["v"]
+
+    def snapshot(self) -> tuple[object, list[tuple], list[tuple]]:
+        """(version, nodes, edges) of this project, the version read first: a write that lands in between
+        leaves the copy tagged with the older version, and the next query loads again."""
+        version = self.version()
+        nodes = self.store._read(
+            "MATCH (n:MgNode {project: $project}) RETURN n.key AS key, n.kind AS kind, n.name AS name, n.props AS props"
+        )
+        edges = self.store._read(
+            "MATCH (a:MgNode {project: $project})-[e]->(b:MgNode {project: $project}) "
+            "RETURN a.key AS src, b.key AS dst, type(e) AS type, e.props AS props"
+        )
+        return (
+            version,
+            [(r["key"], r["kind"], r["name"] or "", json.loads(r["props"] or "{}")) for r in nodes],
+            [(r["src"], r["dst"], r["type"], json.loads(r["props"] or "{}")) for r in edges],
+        )
+
+    def query_cypher(self, cypher_query: str, limit: int = 1000, *, budget_s: float | None = None) -> list[dict]:
+        """Read-only Cypher over this project's story graph, answered exactly as the SQLite store answers it:
+        the query never reaches the server. The project's nodes and relationships are read with our own
+        project-scoped statements (in read transactions) into memory, and grand-cypher runs the query there
+        (cypher_engine.py), so it cannot see another project or write anything; write clauses are refused
+        before anything runs (cypher_guard.py). The copy is reloaded only when the graph's version changed."""
+        from moviegen.brain.knowledge.cypher_engine import CYPHER_BUDGET_S, CypherCache
+        from moviegen.brain.knowledge.cypher_guard import prepare
+
+        prepared = prepare(cypher_query)
+        self.cypher = self.cypher or CypherCache()
+        graph = self.cypher.graph(self.version(), self.snapshot)
+        return graph.run(prepared, limit, CYPHER_BUDGET_S if budget_s is None else budget_s)
 
     def get_node(self, key: str) -> Node:
         rows = self.store._read(

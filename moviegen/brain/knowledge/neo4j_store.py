@@ -370,6 +370,9 @@ class Neo4jKnowledge:
     def query_graph(self, q: GraphQuery) -> list[GraphRow]:
         return self.graph.query_graph(q)
 
+    def query_cypher(self, cypher_query: str, limit: int = 1000, *, budget_s: float | None = None) -> list[dict]:
+        return self.graph.query_cypher(cypher_query, limit, budget_s=budget_s)
+
     def find_paths(self, src: str, dst: str, max_depth: int = 4, limit: int = 10) -> list[GraphPath]:
         return self.graph.find_paths(src, dst, max_depth, limit)
 
@@ -397,7 +400,7 @@ class Neo4jKnowledge:
             statements.append(
                 (f"MATCH (m:MgProject {{project: $project}}) SET m.user_{source}_digest = $digest", {"digest": digest})
             )
-            self._transaction(statements)
+            self._transaction([*statements, self.graph.version_statement()])
 
     # ------------------------------------------------------------------ workflows
     def store_workflow_data(self, workflow_id: str, data: dict) -> None:

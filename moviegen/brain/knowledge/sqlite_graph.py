@@ -1,4 +1,7 @@
-"""The story graph in SQLite: typed nodes and edges, walks by recursive CTE."""
+"""The story graph in SQLite: typed nodes and edges, walks by recursive CTE.
+
+Every write also moves ``meta.graph_version`` on, in the writer's transaction, so a reader in any
+process can tell that its in-memory copy of the graph (query_cypher's) is out of date."""
 
 from __future__ import annotations
 
@@ -14,6 +17,10 @@ _NODE_COLS = "id, key, kind, name, props"
 
 def _node(row: tuple) -> Node:
     return Node(key=row[1], kind=row[2], name=row[3], props=json.loads(row[4]))
+
+
+def _props(text: str) -> dict:
+    return json.loads(text) if text != "{}" else {}  # most edges have none: skip the parser
 
 
 def _hops(direction: str, rel_types: list[str]) -> tuple[str, list]:
@@ -44,6 +51,7 @@ class SqliteGraph:
                props=excluded.props, source=COALESCE(nodes.source, excluded.source)""",
             [(n.key, n.kind, n.name, n.name.lower(), json.dumps(n.props, sort_keys=True), source) for n in nodes],
         )
+        self._changed()
 
     def add_edges(self, edges: Iterable[Edge], source: str | None = None) -> None:
         rows = []
@@ -54,6 +62,7 @@ class SqliteGraph:
                ON CONFLICT(src, type, dst) DO UPDATE SET props=excluded.props""",
             rows,
         )
+        self._changed()
 
     def drop_source(self, source: str) -> None:
         self.db.execute("DELETE FROM edges WHERE source = ?", (source,))
@@ -61,8 +70,42 @@ class SqliteGraph:
             "DELETE FROM nodes WHERE source = ? AND id NOT IN (SELECT src FROM edges UNION SELECT dst FROM edges)",
             (source,),
         )
+        self._changed()
+
+    def _changed(self) -> None:
+        self.db.execute(
+            """INSERT INTO meta(key, value) VALUES ('graph_version', '1')
+               ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"""
+        )
 
     # ---- reading
+    def version(self) -> str | None:
+        """The graph's version: it changes with every committed write to nodes or edges, from any process."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'graph_version'").fetchone()
+        return row[0] if row else None
+
+    def snapshot(self) -> tuple[str | None, list[tuple], list[tuple]]:
+        """(version, nodes as (key, kind, name, props), edges as (src key, dst key, type, props)), read
+        in one transaction so that the three agree."""
+        own = not self.db.in_transaction
+        if own:
+            self.db.execute("BEGIN")
+        try:
+            version = self.version()
+            nodes = [
+                (r[0], r[1], r[2], _props(r[3])) for r in self.db.execute("SELECT key, kind, name, props FROM nodes")
+            ]
+            edges = [
+                (r[0], r[1], r[2], _props(r[3]))
+                for r in self.db.execute(
+                    "SELECT s.key, d.key, e.type, e.props FROM edges e JOIN nodes s ON s.id = e.src JOIN nodes d ON d.id = e.dst"
+                )
+            ]
+        finally:
+            if own:
+                self.db.execute("COMMIT")
+        return version, nodes, edges
+
     def node_id(self, key: str) -> int:
         row = self.db.execute("SELECT id FROM nodes WHERE key = ?", (key,)).fetchone()
         if row is None:

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,6 +64,7 @@ class SqliteKnowledge:
         self._data_version = -1
         self._tomb_seq = 0
         self.vectors: VectorIndex | None = None
+        self._cypher = None  # query_cypher's in-memory graph (cypher_engine.CypherCache), made on first use
         self._load()
 
     # ------------------------------------------------------------------ state
@@ -333,6 +335,20 @@ class SqliteKnowledge:
     def query_graph(self, query: GraphQuery) -> list[GraphRow]:
         with self._lock:
             return self.graph.query(query)
+
+    def query_cypher(
+        self, cypher_query: str, limit: int = 1000, *, budget_s: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Read-only Cypher over this project's story graph (what it sees and what a row holds: cypher_engine.py).
+        Writes are refused before anything runs; the in-memory graph is rebuilt only after the graph changed."""
+        from moviegen.brain.knowledge.cypher_engine import CYPHER_BUDGET_S, CypherCache
+        from moviegen.brain.knowledge.cypher_guard import prepare
+
+        prepared = prepare(cypher_query)
+        with self._lock:
+            self._cypher = self._cypher or CypherCache()
+            graph = self._cypher.graph(self.graph.version(), self.graph.snapshot)
+        return graph.run(prepared, limit, CYPHER_BUDGET_S if budget_s is None else budget_s)
 
     def meta(self, key: str) -> str | None:
         with self._lock:

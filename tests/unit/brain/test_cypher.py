@@ -128,6 +128,9 @@ def test_nodes_relationships_and_paths_come_back_as_json(lantern):
 def test_aggregates_and_the_row_limit(lantern):
     nodes, edges = truth(lantern)
     assert lantern.query_cypher("MATCH (n) RETURN count(n) AS n", limit=1) == [{"n": len(nodes)}]
+    assert lantern.query_cypher("MATCH (n:nothing) RETURN count(n) AS n, collect(n.key) AS keys") == [
+        {"n": 0, "keys": []}
+    ]
     kinds = lantern.query_cypher("MATCH (n) RETURN n.kind AS kind, count(n) AS n ORDER BY n.kind")
     assert {r["kind"]: r["n"] for r in kinds} == {
         k: sum(v[0] == k for v in nodes.values()) for k in {v[0] for v in nodes.values()}
