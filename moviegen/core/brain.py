@@ -16,14 +16,31 @@ from pydantic import BaseModel, Field
 class TextRequest(BaseModel):
     project_id: str = ""  # whose budget and ledger the call serves (required over the wire)
     task: str  # e.g. 'story.develop'; lets non-LLM providers (the story writer) do the task directly
-    prompt: str  # what an LLM would be sent
+    prompt: str  # what an LLM would be sent (the user message)
     seed: int = 7
     params: dict[str, Any] = Field(default_factory=dict)
+    system: str = ""  # an LLM's system message
+    json_schema: dict[str, Any] | None = None  # structured output: the answer must be JSON of this schema
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+
+class Usage(BaseModel):
+    """What a call used and cost, as the provider reported it (cost None: not reported; the ledger prices it)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    characters: int = 0
+    images: int = 0
+    seconds: float = 0.0
+    cost_usd: float | None = None
 
 
 class TextResult(BaseModel):
     text: str
     provider: str
+    model: str = ""
+    usage: Usage = Field(default_factory=Usage)
 
 
 class CharacterLook(BaseModel):

@@ -108,6 +108,42 @@ class ProviderNotFoundError(ProviderError):
     code = "provider_not_found"
 
 
+class ProviderAuthError(ProviderError):
+    """The provider refused the key (401/403) or the account cannot pay (402): not retried, the next provider
+    in the chain is tried."""
+
+    code = "provider_auth"
+
+
+class RateLimitedError(ProviderError):
+    """429: retried after ``retry_after`` seconds (the provider's Retry-After when it sent one)."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, hint: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, hint)
+        self.retry_after = retry_after
+
+
+class ProviderUnavailableError(ProviderError):
+    """5xx, a timeout, a dropped connection or stream: retried with backoff, then the next provider."""
+
+    code = "provider_unavailable"
+
+
+class ProviderResponseError(ProviderError):
+    """The provider answered, but not with what was asked (malformed JSON, an answer that does not fit the
+    schema): one repair attempt, then the next provider."""
+
+    code = "provider_response"
+
+
+class BudgetExceededError(ProviderError):
+    """A call would take the project past its budget_usd; refused before it is sent."""
+
+    code = "budget_exceeded"
+
+
 class RenderError(MoviegenError):
     code = "render"
 

@@ -44,6 +44,30 @@ class KnowledgeSettings(BaseModel):
     neo4j_database: str | None = None
 
 
+class RouterSettings(BaseModel):
+    """How the brain calls providers: per attempt timeout, retries with backoff (Retry-After honoured), a
+    circuit breaker and a rate limit per provider."""
+
+    timeout: float = 60.0  # seconds per attempt
+    retries: int = 2  # retries per provider before falling back to the next
+    backoff: float = 0.5  # first retry waits this long, doubling each time (capped by max_backoff)
+    max_backoff: float = 20.0
+    breaker_failures: int = 5  # consecutive failures that open a provider's circuit
+    breaker_cooldown: float = 30.0  # seconds before an open circuit lets one call through again
+    rpm: int = 600  # requests per minute per provider
+    concurrency: int = 8  # calls in flight per provider
+
+
+class Price(BaseModel):
+    """What a provider/model costs when it does not report the cost itself (USD)."""
+
+    input_per_mtok: float = 0.0  # per million input tokens
+    output_per_mtok: float = 0.0
+    per_image: float = 0.0
+    per_second: float = 0.0  # of audio or video
+    per_kchar: float = 0.0  # per thousand characters of speech
+
+
 class RenderDefaults(BaseModel):
     resolution: str = "1280x720"
     fps: int = 24
@@ -69,11 +93,22 @@ class Settings(BaseSettings):
     debug: bool = False  # MOVIEGEN_DEBUG=1: full tracebacks, like --debug
     jina: JinaSettings = Field(default_factory=JinaSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    router: RouterSettings = Field(default_factory=RouterSettings)
+    # 'provider' or 'provider:model' -> price; a model's own entry wins over its provider's
+    prices: dict[str, Price] = Field(default_factory=dict)
     # provider secrets: conventional names, read from the environment only, never printed
     jina_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("JINA_API_KEY"))
     neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI"))
     neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME"))
     neo4j_password: SecretStr | None = Field(default=None, validation_alias=AliasChoices("NEO4J_PASSWORD"))
+    openrouter_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("OPENROUTER_API_KEY"))
+    openrouter_base_url: str = Field(
+        default="https://openrouter.ai/api/v1", validation_alias=AliasChoices("OPENROUTER_BASE_URL")
+    )
+    openrouter_model: str = Field(default="openai/gpt-4o-mini", validation_alias=AliasChoices("OPENROUTER_MODEL"))
+    openai_compat_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_COMPAT_BASE_URL"))
+    openai_compat_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("OPENAI_COMPAT_API_KEY"))
+    openai_compat_model: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_COMPAT_MODEL"))
 
     def default_format(self) -> FilmFormat:
         """The format new projects start with."""

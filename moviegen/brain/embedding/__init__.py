@@ -6,13 +6,13 @@ provider's factory takes the settings, since Jina needs its key and model."""
 from __future__ import annotations
 
 
-def _static(settings):
+def _static(settings, model=None):
     from moviegen.brain.embedding.static import static_embedder
 
     return static_embedder()
 
 
-def _jina(settings):
+def _jina(settings, model=None):
     from moviegen.brain.embedding.jina import JinaEmbedder
     from moviegen.core.errors import KnowledgeError
 
@@ -27,6 +27,7 @@ def register(registry) -> None:
     from moviegen.brain.providers.registry import ProviderSpec
 
     registry.add(ProviderSpec("static-minilm", "embedding", _static, offline=True,
-                              description="static token table distilled from all-MiniLM-L6-v2 (offline, 256 dims)"))
+                              description="static token table distilled from all-MiniLM-L6-v2 (offline, 256 dims)",
+                              configurable=True))
     registry.add(ProviderSpec("jina", "embedding", _jina, offline=False,
-                              description="Jina embeddings over HTTP (needs JINA_API_KEY)"))  # fmt: skip
+                              description="Jina embeddings over HTTP (needs JINA_API_KEY)", configurable=True))  # fmt: skip

@@ -21,7 +21,7 @@ def make_embedder(name: str, settings: Settings) -> Embedder:
     """An embedder from the provider registry (capability ``embedding``)."""
     from moviegen.brain.providers.registry import registry
 
-    return registry().get("embedding", name).factory(settings)
+    return registry().get("embedding", name).make(settings)
 
 
 def provider_of(recorded: str) -> str:

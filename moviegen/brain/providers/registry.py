@@ -24,11 +24,18 @@ BUILTINS = (
 
 @dataclass(frozen=True)
 class ProviderSpec:
+    """``factory()`` makes the provider; with ``configurable`` it is ``factory(settings, model)`` (online
+    providers read their keys and URLs from the settings; ``model`` comes from a chain entry 'name:model')."""
+
     name: str
     capability: str
-    factory: Callable[[], Any]
+    factory: Callable[..., Any]
     offline: bool
     description: str
+    configurable: bool = False
+
+    def make(self, settings: Any, model: str | None = None) -> Any:
+        return self.factory(settings, model) if self.configurable else self.factory()
 
 
 class Registry:
