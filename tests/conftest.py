@@ -1,11 +1,18 @@
 """Shared fixtures. Every test runs in its own temp world: MOVIEGEN_HOME, projects
-dir and working directory are fresh, and no provider keys leak in."""
+dir and working directory are fresh, and no provider keys leak in.
+
+The run leaves no process behind: every process started under it inherits SESSION_MARK in its
+environment, and at the end the outermost pytest process (xdist's controller, once its workers
+are gone) fails the run if any process carrying the mark is still running, and kills it."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,6 +20,78 @@ import pytest
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 SAMPLE = SAMPLES / "lantern_road.fountain"
 FIXTURES = Path(__file__).parent / "fixtures"
+
+SESSION_MARK = "PYTEST_MOVIEGEN_SESSION"  # not MOVIEGEN_*: isolated_world and the brain fixtures drop those
+LEFTOVER_WAIT = 10.0  # seconds the session's processes get to end on their own after the last test
+_OWNS_MARK = pytest.StashKey[bool]()
+
+
+def marked_processes(value: str, mark: str = SESSION_MARK) -> dict[int, str]:
+    """Running processes whose environment holds ``mark=value`` (children inherit it), with their command
+    lines. Reads /proc (Linux); a zombie has no environment left, so it is not running here."""
+    needle = f"{mark}={value}".encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def _ancestors(pid: int) -> set[int]:
+    found = set()
+    while pid > 1:
+        found.add(pid)
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+    return found
+
+
+def pytest_configure(config):
+    if SESSION_MARK not in os.environ and Path("/proc/self/environ").exists():
+        os.environ[SESSION_MARK] = uuid.uuid4().hex  # set before xdist starts its workers: they inherit it
+        config.stash[_OWNS_MARK] = True
+
+
+@pytest.hookimpl(trylast=True)  # after xdist's own sessionfinish, which stops its workers
+def pytest_sessionfinish(session):
+    if not session.config.stash.get(_OWNS_MARK, False):
+        return  # an xdist worker, or a pytest started by a test: the outermost run checks
+    pytest_processes = _ancestors(os.getpid())
+    deadline = time.monotonic() + LEFTOVER_WAIT
+    while True:
+        left = {
+            pid: cmd
+            for pid, cmd in marked_processes(os.environ[SESSION_MARK]).items()
+            if pid not in pytest_processes and "exec(eval(sys.stdin.readline()))" not in cmd  # an execnet worker
+        }
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    if not left:
+        return
+    for pid in left:  # so that one leaky test does not leave the machine full of them
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    title = f"{len(left)} process(es) started by the tests still ran {LEFTOVER_WAIT:.0f} s after the last test"
+    lines = [f"{pid}  {cmd[:200]}" for pid, cmd in sorted(left.items())] + ["(killed now; the run fails)"]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_sep("=", title, red=True, bold=True)
+        for line in lines:
+            reporter.write_line(line, red=True)
+    else:
+        print(title, *lines, sep="\n", file=sys.stderr)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
@@ -27,10 +106,10 @@ def isolated_world(tmp_path, monkeypatch):
     from moviegen.core.settings import reset_settings
 
     reset_settings()
-    context.brain.cache_clear()
+    context.close()
     yield
     reset_settings()
-    context.brain.cache_clear()
+    context.close()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -91,21 +92,42 @@ def up(host: str, port: int, workers: int, wait: float = 60.0) -> tuple[dict, bo
     return record, True
 
 
-def down(timeout: float = 60.0) -> dict | None:
-    """Stop the daemon gracefully (running renders stop at a step boundary and resume later)."""
+STOP_TIMEOUT = 5.0  # seconds `moviegen down` waits for a graceful stop before it kills
+
+
+def down(timeout: float = STOP_TIMEOUT) -> dict | None:
+    """Stop the daemon: SIGTERM, then up to ``timeout`` seconds for its graceful stop (running renders stop at
+    a step and resume later; it stops its render workers itself), then SIGKILL to its whole process group
+    (``up`` starts it in a session of its own, so the group is the brain and everything it started).
+    Returns its record with ``stop_seconds`` and ``killed`` (whether the graceful stop ran out of time)."""
     record = running()
     if record is None:
         return None
     pid = int(record["pid"])
+    group = _group_led_by(pid)
     os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + timeout
-    while _alive(pid) and time.time() < deadline:
+    start = time.time()
+    while _alive(pid) and time.time() < start + timeout:
         _reap(pid)
-        time.sleep(0.1)
-    if _alive(pid):
+        time.sleep(0.05)
+    killed = _alive(pid)
+    if group is not None:  # what is left of the group (nothing, after a graceful stop) ends now
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+    elif killed:
         os.kill(pid, signal.SIGKILL)
+    _reap(pid)
     pid_file().unlink(missing_ok=True)
-    return record
+    return {**record, "stop_seconds": round(time.time() - start, 2), "killed": killed}
+
+
+def _group_led_by(pid: int) -> int | None:
+    """``pid``'s process group if ``pid`` leads it (a daemon ``up`` started), else None: never kill a group
+    the daemon merely belongs to."""
+    try:
+        return pid if os.getpgid(pid) == pid else None
+    except ProcessLookupError:
+        return None
 
 
 def _reap(pid: int) -> None:

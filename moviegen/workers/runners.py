@@ -1,8 +1,8 @@
 """The one place that picks a runner: steps in this process, or one warm local pool for a process's life.
 
-The CLI's in-process render, the brain server and the studio each own one ``Runners`` for as long as they
-run and close it when they stop. Workers may import core and services only, so the brain that steps use
-comes from a factory the caller passes in (``LocalBrain``; a class pickles by name to the workers).
+A LocalBrain owns one ``Runners`` for its life and closes it with itself, so the CLI's in-process render,
+the brain server and the studio each have one. Workers may import core and services only, so the brain
+that steps use comes from a factory the caller passes in (``LocalBrain``; a class pickles by name).
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ class Runners:
 
     @contextmanager
     def borrow(self) -> Iterator[LocalPool | InlineRunner]:
-        """The StepRunner for one render (services.render.steps), as a context manager: the
-        ``runner_factory`` a JobManager takes is ``runners.borrow``."""
+        """The StepRunner for one render (services.render.steps), as a context manager: what a JobManager
+        calls for each job (its ``runners`` argument) is ``Runners.borrow``."""
         if self._closed:
             raise WorkersStoppedError()
         yield self._pool if self._pool is not None else InlineRunner(self._inline_brain())
