@@ -191,10 +191,13 @@ class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps):
         self._ensure_runners().warm()
 
     def close(self) -> None:
-        self.jobs.shutdown()
+        """Stop everything this brain started: running jobs at their next step (recorded as interrupted), then
+        the worker pool (a job waiting on one of its steps ends at once), then the open stores."""
+        self.jobs.stop()
         if self._runners is not None:
             self._runners.close()
             self._runners = None
+        self.jobs.shutdown()
         for store in self._stores.values():
             store.close()
         self._stores.clear()

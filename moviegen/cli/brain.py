@@ -133,14 +133,20 @@ def up(
 
 @daemon_app.command()
 def down(json_out: bool = typer.Option(False, "--json", help="Print what was stopped as JSON.")) -> None:
-    """Stop the background brain; running renders stop at a step and resume on the next render."""
+    """Stop the background brain and everything it started; running renders stop at a step (interrupted, resumable
+    with 'moviegen job retry')."""
     from moviegen.brain import daemon
 
     record = daemon.down()
     if json_out:
         emit_json({"stopped": record})
         return
-    out.print(f"brain stopped (pid {record['pid']})" if record else "no brain was running")
+    if record is None:
+        out.print("no brain was running")
+    elif record.get("killed"):
+        out.print(f"brain killed (pid {record['pid']}): it did not stop within 5 s; its running jobs show as interrupted")
+    else:
+        out.print(f"brain stopped (pid {record['pid']}) in {record['stop_seconds']} s")
 
 
 @daemon_app.command()

@@ -177,11 +177,16 @@ class JobManager:
         return record
 
     # ------------------------------------------------------------------ stopping
-    def shutdown(self, timeout: float = 4.0) -> None:
-        """Stop running jobs at their next step, recorded as interrupted; finished steps resume later."""
+    def stop(self) -> None:
+        """Ask every running job to stop at its next step (a shutdown: they will be recorded as interrupted)."""
         for job in self.running():
             job.stopping = True
             job.cancel.set()
+
+    def shutdown(self, timeout: float = 4.0) -> None:
+        """Stop running jobs at their next step, recorded as interrupted; finished steps resume later. (Stop
+        the runners between ``stop()`` and this, and a job waiting on a worker's step ends at once.)"""
+        self.stop()
         deadline = time.monotonic() + timeout
         for job in list(self.live.values()):
             if job.thread is not None:
@@ -223,12 +228,17 @@ class JobManager:
                 job.result = render(project, runner, self.brain.providers(), options, emit=on_event,
                                     story_brain=story_brain, memory=self.brain)  # fmt: skip
             job.status = "done"
-        except JobCancelledError as exc:
-            job.status, job.error = ("interrupted" if job.stopping else "cancelled"), exc.to_wire()
         except MoviegenError as exc:
-            job.status, job.error = "failed", exc.to_wire()
+            if job.stopping:  # whatever a shutdown made the render raise (its workers stopped under it)
+                job.status, job.error = "interrupted", JobCancelledError(
+                    f"job {job.id} was interrupted: the brain stopped",
+                    f"resume it with 'moviegen job retry {job.id}': finished steps are kept").to_wire()  # fmt: skip
+            elif isinstance(exc, JobCancelledError):
+                job.status, job.error = "cancelled", exc.to_wire()
+            else:
+                job.status, job.error = "failed", exc.to_wire()
         except Exception as exc:  # noqa: BLE001 - a job's failure is its status, never the brain's crash
-            job.status = "failed"
+            job.status = "interrupted" if job.stopping else "failed"
             job.error = {"code": "internal", "message": f"{type(exc).__name__}: {exc}",
                          "hint": "run it again; if it fails the same way, report it with the job's log"}  # fmt: skip
         job.finished = time.time()

@@ -120,3 +120,43 @@ def test_moviegen_down_stops_the_brain_within_5_s_with_everything_it_started(tmp
         assert not marked_processes(mark, MARK)  # the brain stopped its workers before it exited
     finally:
         subprocess.run([sys.executable, "-m", "moviegen", "down"], env=env, capture_output=True, timeout=60)
+
+
+@pytest.mark.slow
+def test_a_brain_stopped_mid_render_records_it_interrupted_and_a_restarted_brain_resumes_it(
+    tmp_path, sample_source, mark
+):
+    """SIGTERM while rendering: the brain and its workers are gone within 5 s, the job is stored as
+    interrupted; the next brain lists it (`moviegen jobs`) and a retry finishes it with the steps it had done."""
+    from moviegen.brain.remote import RemoteBrain
+
+    import_and_plan(tmp_path, sample_source, "film")
+    port = free_port()
+    brain = start_brain(tmp_path, "--workers", "2", env_extra={MARK: mark}, port=port)
+    remote = RemoteBrain(brain.ws)
+    try:
+        job = remote.render_start("film", resolution=RES)
+        for view in remote.follow(job["id"], timeout=120):
+            if view["status"] not in ("queued", "running") or view["stages"].get("pictures", {}).get("done", 0) >= 3:
+                break
+        assert view["status"] == "running", view
+        started = time.monotonic()
+        brain.proc.send_signal(signal.SIGTERM)
+        brain.proc.wait(STOP_WITHIN)
+        left = gone_within(mark, STOP_WITHIN - (time.monotonic() - started))
+        assert not left and time.monotonic() - started < STOP_WITHIN, left
+    finally:
+        remote.close()
+        brain.proc.kill()
+        brain.proc.wait()
+    brain = start_brain(tmp_path, "--workers", "2", env_extra={MARK: mark}, port=port)
+    try:
+        listed = json.loads(brain.cli("jobs", "film", "--json", remote=True).stdout)
+        assert [(j["id"], j["status"]) for j in listed] == [(job["id"], "interrupted")]
+        report = json.loads(brain.cli("job", "retry", job["id"], "--json", remote=True).stdout)
+        assert sum(report["cached"].values()) > 0  # what the first brain finished was reused
+        assert [j["status"] for j in json.loads(brain.cli("jobs", "film", "--json", remote=True).stdout)] == [
+            "done", "interrupted"]  # fmt: skip
+    finally:
+        brain.proc.terminate()
+        brain.proc.wait(30)
