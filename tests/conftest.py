@@ -97,7 +97,7 @@ def pytest_sessionfinish(session):
 @pytest.fixture(autouse=True)
 def isolated_world(tmp_path, monkeypatch):
     for key in list(os.environ):
-        if key.startswith(("MOVIEGEN_", "NEO4J_")) or key.endswith("_API_KEY"):
+        if key.startswith(("MOVIEGEN_", "NEO4J_", "OPENROUTER_", "OPENAI_COMPAT_")) or key.endswith("_API_KEY"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("MOVIEGEN_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MOVIEGEN_PROJECTS_DIR", str(tmp_path / "projects"))

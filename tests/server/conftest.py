@@ -50,7 +50,7 @@ def start_brain(
     root: Path, *extra: str, env_extra: dict | None = None, host: str = "127.0.0.1", port: int | None = None
 ) -> Brain:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MOVIEGEN_", "NEO4J_")) and not k.endswith("_API_KEY")
+        k: v for k, v in os.environ.items() if not k.startswith(("MOVIEGEN_", "NEO4J_", "OPENROUTER_", "OPENAI_COMPAT_")) and not k.endswith("_API_KEY")
     }
     env.update(MOVIEGEN_HOME=str(root / "home"), MOVIEGEN_PROJECTS_DIR=str(root / "projects"), **(env_extra or {}))
     port = port or free_port()
