@@ -11,6 +11,7 @@ import threading
 import uuid
 from typing import Any
 
+from moviegen.brain.ops.costs import CostOps
 from moviegen.brain.ops.jobs import JobOps
 from moviegen.brain.ops.memory import MemoryOps
 from moviegen.brain.ops.projects import ProjectOps
@@ -61,7 +62,7 @@ def _checked(cls):
 
 
 @_checked
-class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps):
+class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps):
     def __init__(self, settings: Settings | None = None, *, workers: int | None = None, nice: int = 0,
                  mode: str = "in-process") -> None:  # fmt: skip
         """``workers``: render worker processes for jobs (None: the settings'; 1: in this process); ``nice``
@@ -81,7 +82,9 @@ class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps):
         self._projects: dict[str, Any] = {}
         self._synced: dict[str, Any] = {}
         self._memory_lock: dict[str, Any] = {}
+        self._ledgers: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._router = None
 
     # ------------------------------------------------------------------ generation (the Brain protocol)
     def _provider(self, capability: str) -> Any:
@@ -91,11 +94,31 @@ class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps):
             self._instances[capability] = spec.factory()
         return self._instances[capability]
 
+    @property
+    def router(self):
+        if self._router is None:
+            from moviegen.brain.router import Router
+
+            self._router = Router(self.settings, registry(), self.ledger, self.project)
+        return self._router
+
+    def ledger(self, project_id: str):
+        """The project's cost ledger (and provider cache), one per project per process."""
+        with self._lock:
+            if project_id not in self._ledgers:
+                from moviegen.brain.ledger import Ledger
+
+                self._ledgers[project_id] = Ledger(self.project(project_id).path)
+            return self._ledgers[project_id]
+
     def providers(self) -> dict[str, str]:
-        return {cap: getattr(self.settings.providers, cap)[0] for cap in ("text", "image", "speech", "music")}
+        chain = self.router.chain("text")
+        text = (f"{chain[0][0]}:{chain[0][1]}" if chain[0][1] else chain[0][0]) if chain else "none configured"
+        return {"text": text} | {cap: getattr(self.settings.providers, cap)[0] for cap in ("image", "speech", "music")}
 
     def generate_text(self, request: TextRequest) -> TextResult:
-        return self._provider("text").generate(request)
+        """Through the router: the project's chain, retries, fallbacks, cache, budget and ledger."""
+        return self.router.call("text", request, TextResult)
 
     def generate_image(self, request: ImageRequest) -> ImageResult:
         return self._provider("image").generate(request)
@@ -140,6 +163,9 @@ class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps):
         store = self._stores.pop(project_id, None)
         if store is not None:
             store.close()
+        ledger = self._ledgers.pop(project_id, None)
+        if ledger is not None:
+            ledger.close()
         self._synced.pop(project_id, None)
         self._projects.pop(project_id, None)
 
@@ -201,3 +227,6 @@ class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps):
         for store in self._stores.values():
             store.close()
         self._stores.clear()
+        for ledger in self._ledgers.values():
+            ledger.close()
+        self._ledgers.clear()

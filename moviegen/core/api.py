@@ -291,6 +291,12 @@ class StudioAPI(Protocol):
         """Finished and failed renders of the project, newest first."""
         ...
 
+    @op("read")
+    def cost_report(self, project_id: ProjectId, entries: Annotated[int, Field(ge=0, le=1000)] = 0) -> dict[str, Any]:
+        """What the project's provider calls cost: totals by provider, model, stage, day and status, the
+        budget and what is left of it, and (with ``entries``) the latest ledger entries."""
+        ...
+
     # ------------------------------------------------------------------ renders and jobs
     @op("direct")
     def render_start(

@@ -60,7 +60,36 @@ def _m004_jobs(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_steps, _m002_runs, _m003_takes, _m004_jobs]
+def _m005_ledger(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE ledger (
+               id INTEGER PRIMARY KEY,
+               at REAL NOT NULL,
+               capability TEXT NOT NULL,  -- text, image, speech, ...
+               provider TEXT NOT NULL,
+               model TEXT NOT NULL,
+               request TEXT NOT NULL,     -- the request's content hash
+               status TEXT NOT NULL,      -- ok, cached, failed, timeout, rate_limited, refused
+               latency_ms REAL NOT NULL,
+               units TEXT NOT NULL,       -- JSON: input_tokens, output_tokens, characters, images, seconds
+               cost_usd REAL NOT NULL,
+               stage TEXT NOT NULL,       -- what the call served (story.develop, ...)
+               job TEXT NOT NULL,
+               error TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX ledger_at ON ledger (at)")
+    db.execute(
+        """CREATE TABLE provider_cache (
+               key TEXT PRIMARY KEY,      -- hash of the capability and the request
+               provider TEXT NOT NULL, model TEXT NOT NULL,
+               result TEXT NOT NULL,      -- JSON of the result
+               created REAL NOT NULL)"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _m001_steps, _m002_runs, _m003_takes, _m004_jobs, _m005_ledger,
+]  # fmt: skip
 
 
 class ProjectIndex:

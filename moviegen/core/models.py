@@ -165,3 +165,5 @@ class ProjectInfo(BaseModel):
     format: FilmFormat = Field(default_factory=FilmFormat)
     style: str = "storyboard"
     narration: bool = False
+    budget_usd: float | None = Field(None, ge=0)  # provider calls that would pass it are refused before they are sent
+    providers: dict[str, list[str]] = Field(default_factory=dict)  # capability -> chain, over the settings' chain

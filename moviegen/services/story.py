@@ -62,8 +62,10 @@ def develop(project: Project, brain: Brain, *, force: bool = False) -> Story:
         )
     premise = validate_premise(project.info.premise or "")
     request = TextRequest(
+        project_id=project.slug,
         task="story.develop",
         prompt=PROMPT.format(premise=premise, schema=Story.model_json_schema()),
+        json_schema=Story.model_json_schema(),
         seed=project.info.seed,
         params={"premise": premise, "title": project.info.title},
     )

@@ -15,6 +15,8 @@ from moviegen.core.errors import ProviderNotFoundError
 CAPABILITIES = ("text", "image", "speech", "music", "embedding")
 BUILTINS = (
     "moviegen.brain.providers.story_writer",
+    "moviegen.brain.providers.openrouter",
+    "moviegen.brain.providers.openai_compat",
     "moviegen.brain.providers.storyboard_painter",
     "moviegen.brain.providers.espeak",
     "moviegen.brain.providers.score_synth",
@@ -33,6 +35,7 @@ class ProviderSpec:
     offline: bool
     description: str
     configurable: bool = False
+    needs: tuple[str, ...] = ()  # settings that must be set for it to be used (keys, URLs): else it is passed over
 
     def make(self, settings: Any, model: str | None = None) -> Any:
         return self.factory(settings, model) if self.configurable else self.factory()
