@@ -47,13 +47,14 @@ class Ledger:
         self._lock = threading.Lock()
 
     def record(self, entry: Entry) -> None:
+        day = time.strftime("%Y-%m-%d", time.gmtime(entry.at))
         with self._lock:
             self.db.execute(
                 "INSERT INTO ledger (at, capability, provider, model, request, status, latency_ms, units, cost_usd,"
-                " stage, job, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stage, job, error, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (entry.at, entry.capability, entry.provider, entry.model, entry.request, entry.status,
                  round(entry.latency_ms, 3), json.dumps(entry.units), entry.cost_usd, entry.stage, entry.job,
-                 entry.error[:500]),
+                 entry.error[:500], day),
             )  # fmt: skip
 
     def spent(self) -> float:
@@ -61,17 +62,25 @@ class Ledger:
             return float(self.db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM ledger").fetchone()[0])
 
     def report(self) -> dict[str, Any]:
-        """Spend and calls by provider, model, stage and day, and by status."""
-        out: dict[str, Any] = {"total_usd": 0.0, "calls": 0}
+        """Spend and calls by provider, model, stage, day and status: one pass over the report's index."""
         with self._lock:
-            total, calls = self.db.execute("SELECT COALESCE(SUM(cost_usd), 0), COUNT(*) FROM ledger").fetchone()
-            out["total_usd"], out["calls"] = round(float(total), 6), int(calls)
-            for name, expr in (("provider", "provider"), ("model", "CASE WHEN model = '' THEN provider ELSE provider || ':' || model END"), ("stage", "stage"),
-                               ("day", "date(at, 'unixepoch')"), ("status", "status")):  # fmt: skip
-                rows = self.db.execute(
-                    f"SELECT {expr} AS k, COUNT(*), COALESCE(SUM(cost_usd), 0) FROM ledger GROUP BY k ORDER BY k"
-                )
-                out[f"by_{name}"] = {k: {"calls": n, "usd": round(float(usd), 6)} for k, n, usd in rows}
+            rows = self.db.execute(
+                "SELECT provider, model, stage, day, status, COUNT(*), SUM(cost_usd) FROM ledger"
+                " GROUP BY provider, model, stage, day, status"
+            ).fetchall()
+        groups: dict[str, dict[str, dict[str, float]]] = {g: {} for g in ("provider", "model", "stage", "day", "status")}
+        total, calls = 0.0, 0
+        for provider, model, stage, day, status, n, usd in rows:
+            keys = {"provider": provider, "model": f"{provider}:{model}" if model else provider, "stage": stage,
+                    "day": day, "status": status}  # fmt: skip
+            for group, key in keys.items():
+                cell = groups[group].setdefault(key, {"calls": 0, "usd": 0.0})
+                cell["calls"] += n
+                cell["usd"] += usd
+            total, calls = total + usd, calls + n
+        out: dict[str, Any] = {"total_usd": round(total, 6), "calls": calls}
+        for group, cells in groups.items():
+            out[f"by_{group}"] = {k: {"calls": v["calls"], "usd": round(v["usd"], 6)} for k, v in sorted(cells.items())}
         return out
 
     def entries(self, limit: int = 100) -> list[dict[str, Any]]:

@@ -75,9 +75,11 @@ def _m005_ledger(db: sqlite3.Connection) -> None:
                cost_usd REAL NOT NULL,
                stage TEXT NOT NULL,       -- what the call served (story.develop, ...)
                job TEXT NOT NULL,
-               error TEXT NOT NULL)"""
+               error TEXT NOT NULL,
+               day TEXT NOT NULL)         -- UTC date of ``at``, for the report by day"""
     )
-    db.execute("CREATE INDEX ledger_at ON ledger (at)")
+    # the cost report reads only this index, in its order: one pass, no sort
+    db.execute("CREATE INDEX ledger_report ON ledger (provider, model, stage, day, status, cost_usd)")
     db.execute(
         """CREATE TABLE provider_cache (
                key TEXT PRIMARY KEY,      -- hash of the capability and the request
