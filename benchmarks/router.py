@@ -60,11 +60,11 @@ def ledger_figures(n: int = 100_000) -> dict[str, float]:
 def router_figures(calls: int = 300) -> dict[str, float]:
     from moviegen.core.brain import TextRequest
     from moviegen.core.settings import Price
-    from tests.fakes.openai_server import FakeOpenAI
+    from tests.fakes.openai_server import FakeChat
 
-    with FakeOpenAI() as fake:
+    with FakeChat() as fake:
         root = Path(tempfile.mkdtemp(prefix="moviegen-router-"))
-        brain = _brain(root, openai_compat_base_url=fake.url, openai_compat_api_key=fake.key,
+        brain = _brain(root, openai_compat_base_url=fake.base_url, openai_compat_api_key=fake.key,
                        openai_compat_model="local-model", prices={"openai-compat": Price(input_per_mtok=0.1)})  # fmt: skip
         brain.settings.providers.text = ["openai-compat", "story-writer"]
         provider = brain.router.provider("text", "openai-compat", None)
@@ -96,14 +96,14 @@ def router_figures(calls: int = 300) -> dict[str, float]:
         fake.latency = 0.2
         fake.reset_peak()
         root = Path(tempfile.mkdtemp(prefix="moviegen-router-"))
-        brain = _brain(root, openai_compat_base_url=fake.url, openai_compat_api_key=fake.key,
+        brain = _brain(root, openai_compat_base_url=fake.base_url, openai_compat_api_key=fake.key,
                        openai_compat_model="local-model", router={"concurrency": 10, "rpm": 100_000})  # fmt: skip
         brain.settings.providers.text = ["openai-compat"]
         t = time.perf_counter()
         with ThreadPoolExecutor(100) as pool:
             list(pool.map(lambda i: brain.generate_text(request(2_000_000 + i)), range(100)))
         out["concurrent_100_s"] = time.perf_counter() - t
-        out["peak_in_flight"] = fake.peak
+        out["peak_in_flight"] = fake.peak_in_flight
         brain.close()
     return out
 
