@@ -18,11 +18,13 @@ from moviegen.core.models import FilmFormat
 
 
 class ProviderChoice(BaseModel):
-    """Provider names per capability, in order of preference. Today the first is used (the router with
-    fallbacks down the list comes with the language-model providers); ``embedding`` 'auto' picks Jina when
-    JINA_API_KEY is set, else the offline model."""
+    """Provider chains per capability, in order of preference (``name`` or ``name:model``). Text goes through
+    the router (moviegen.brain.router): the first configured provider that answers, falling back down the
+    chain. Image, speech and music use the first name until their online providers join the router;
+    ``embedding`` 'auto' picks Jina when JINA_API_KEY is set, else the offline model."""
 
-    text: list[str] = Field(default_factory=lambda: ["story-writer"])
+    # online providers that are not configured (no key, no URL) are passed over; the offline writer ends it
+    text: list[str] = Field(default_factory=lambda: ["openrouter", "openai-compat", "story-writer"])
     image: list[str] = Field(default_factory=lambda: ["storyboard-painter"])
     speech: list[str] = Field(default_factory=lambda: ["espeak-ng"])
     music: list[str] = Field(default_factory=lambda: ["score-synth"])
