@@ -11,7 +11,7 @@ import threading
 import uuid
 from typing import Any
 
-from moviegen.brain.ops.costs import CostOps
+from moviegen.brain.ops.costs import CostOps, ProviderOps
 from moviegen.brain.ops.jobs import JobOps
 from moviegen.brain.ops.memory import MemoryOps
 from moviegen.brain.ops.projects import ProjectOps
@@ -62,7 +62,7 @@ def _checked(cls):
 
 
 @_checked
-class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps):
+class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps):
     def __init__(self, settings: Settings | None = None, *, workers: int | None = None, nice: int = 0,
                  mode: str = "in-process") -> None:  # fmt: skip
         """``workers``: render worker processes for jobs (None: the settings'; 1: in this process); ``nice``

@@ -1,4 +1,4 @@
-"""What a project's provider calls cost (the ledger)."""
+"""The providers: what each capability's chain holds, and what a project's calls cost (the ledger)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,24 @@ def cost(
                   f"{e['latency_ms']:.0f} ms {e['error']}", markup=False, highlight=False)  # fmt: skip
     if not report["calls"]:
         note("no provider calls yet")
+
+
+@costs_app.command("providers")
+def providers(
+    check: bool = typer.Option(False, "--check", help="Make one cheap call to each configured online text provider."),
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Each capability's provider chain: what is configured, online or offline, and which answers first."""
+    report = context.brain().providers_report(check=check)
+    if json_out:
+        emit_json(report)
+        return
+    for capability in ("text", "image", "speech", "music"):
+        out.print(f"[bold]{capability}[/bold] (serving: {report['serving'][capability]})")
+        for row in report[capability]:
+            state = "ready" if row["configured"] else f"not configured: set {', '.join(row['missing'])}"
+            checked = row.get("check")
+            if checked:
+                state += f"; check: {'ok, ' + str(checked['ms']) + ' ms' if checked['ok'] else checked['error']}"
+            where = "offline" if row["offline"] else "online"
+            out.print(f"  {row['entry']:<22} {where:<8} {state}", markup=False, highlight=False)

@@ -64,6 +64,12 @@ class StudioAPI(Protocol):
         """Capability -> the provider that will serve it."""
         ...
 
+    @op("open")
+    def providers_report(self, check: bool = False) -> dict[str, Any]:
+        """Each capability's chain: every provider, whether it is configured, online or offline, and which one
+        answers first; with ``check``, one cheap call to each configured online text provider. Never a key."""
+        ...
+
     # ------------------------------------------------------------------ projects
     @op("open")
     def project_list(self) -> list[dict[str, Any]]:

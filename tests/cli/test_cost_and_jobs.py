@@ -32,3 +32,20 @@ def test_jobs_of_a_project_and_one_job(sample_path):
     assert "done in" in moviegen("job", "log", jobs[0]["id"], check=True).stdout
     proc = moviegen("job", "status", "job-nope")
     assert proc.returncode == 1 and "no job 'job-nope'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_providers_lists_each_chain_and_checks_the_configured_ones():
+    from tests.fakes.openai_server import KEY, FakeChat
+
+    report = json.loads(moviegen("providers", "--json", check=True).stdout)
+    assert report["serving"]["text"] == "story-writer"
+    openrouter = report["text"][0]
+    assert (openrouter["provider"], openrouter["configured"], openrouter["missing"]) == (
+        "openrouter", False, ["OPENROUTER_API_KEY"])  # fmt: skip
+    with FakeChat() as fake:
+        env = {"OPENAI_COMPAT_BASE_URL": fake.base_url, "OPENAI_COMPAT_API_KEY": KEY, "OPENAI_COMPAT_MODEL": "m"}
+        proc = moviegen("providers", "--check", env=env, check=True)
+        assert "openai-compat" in proc.stdout and "check: ok" in proc.stdout and KEY not in proc.stdout
+        assert len(fake.requests) == 1
+        report = json.loads(moviegen("providers", "--json", env=env, check=True).stdout)
+        assert report["serving"]["text"] == "openai-compat" and KEY not in json.dumps(report)
