@@ -264,7 +264,7 @@ BANKS: dict[str, list[SceneT]] = {
             ],
         },
         {
-            "beat": "The climax and resolution: {hero} finally says it, and {goal}.",
+            "beat": "The climax and resolution: {hero} finally says it, and sets out to {goal}.",
             "place": 1,
             "time": "DAWN",
             "cast": ["hero", "beloved"],
