@@ -1,8 +1,11 @@
 """The offline story writer: a procedural writer, not a language model.
 
-It reads the premise for a hero, an obstacle, a goal, places and a genre, then
-builds the story from genre-specific structures and scene banks. Deterministic
-for a (premise, seed). Configure a language model for real prose.
+It reads the premise with rules and word lists — the hero, the second characters
+and whether each is an ally or the threat, the goal, the obstacle, the places,
+weather, season, era and objects, and a genre by keywords — then builds the story
+from the genre's structure and scene banks, scenes for each relation, and lines
+that carry the premise's nouns. Deterministic for a (premise, seed). Configure a
+language model for real prose.
 """
 
 from __future__ import annotations
