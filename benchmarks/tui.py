@@ -11,23 +11,29 @@ launch) to the first moment the expected text has been written to the terminal.
   `python -c "print(...)"`, the floor every Python program pays.
 - key to screen: with a project open, F3 and F5 alternately (Cast and Assistant tabs), each until its tab's text
   is written; 200 presses with nothing running (the baseline), then 200 while a 1080p render of the sample runs in
-  the background (in-process job, two worker processes on the two cores). The first showing of each tab (its
-  first layout) is reported apart.
+  the background, started from the studio (ctrl+r). The first showing of each tab (its first layout) is reported
+  apart. Two ways, each ``--key-runs`` times (the medians of the runs' p50 and p99 are reported):
+  - in-process: the studio's own brain runs the render (two worker processes on the two cores, at nice 10);
+  - through a brain server: `moviegen brain serve --workers 2` runs on this machine and the studio is its client
+    (MOVIEGEN_BRAIN_URL): the render is the brain's job, its progress comes over the brain's events socket.
 - idle CPU: a project open, nothing happening: CPU seconds of the process over 10 s, from /proc.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SAMPLE, moviegen, world  # noqa: E402
+from _common import SAMPLE, free_port, moviegen, world  # noqa: E402
 from _pty import Terminal  # noqa: E402
 
 F3, F5, ENTER, CTRL_R, F7 = b"\x1bOR", b"\x1b[15~", b"\r", b"\x12", b"\x1b[18~"
@@ -36,6 +42,35 @@ F3, F5, ENTER, CTRL_R, F7 = b"\x1bOR", b"\x1b[15~", b"\r", b"\x12", b"\x1b[18~"
 def _studio(env) -> list[str]:
     exe = Path(sys.executable).with_name("moviegen")
     return [str(exe), "tui"]
+
+
+@contextlib.contextmanager
+def brain_server(env, workers: int = 2) -> Iterator[dict]:
+    """`moviegen brain serve` on this machine for the block; yields the studio's environment to reach it."""
+    import httpx
+
+    port = free_port()
+    log = open(Path(env["MOVIEGEN_HOME"]).parent / f"brain-{port}.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("moviegen")), "brain", "serve", "--port", str(port),
+                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the brain did not start; see {log.name}")
+            time.sleep(0.1)
+        yield {**env, "MOVIEGEN_BRAIN_URL": f"ws://127.0.0.1:{port}/mcp/ws"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 def startup(env, runs: int) -> dict:
@@ -114,18 +149,52 @@ def keys_and_idle(env, presses: int) -> dict:
         term.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--presses", type=int, default=200)
-    args = parser.parse_args()
+def prepared() -> dict[str, str]:
+    """A fresh world with the sample imported and planned, as a 1080p project (so that its render outlasts the
+    key presses made during it); fresh each time, so that no run reuses the steps an earlier run rendered."""
     env = world()
     moviegen(env, "import", str(SAMPLE), "--slug", "lantern-road")
     moviegen(env, "plan", "lantern-road")
-    # a 1080p film, so that the render outlasts the key presses made during it
     config = Path(env["MOVIEGEN_PROJECTS_DIR"]) / "lantern-road" / "moviegen.toml"
     config.write_text(config.read_text().replace('resolution = "1280x720"', 'resolution = "1920x1080"'))
-    print(json.dumps({"startup": startup(env, args.runs), **keys_and_idle(env, args.presses)}, indent=2))
+    return env
+
+
+def repeated(presses: int, runs: int, through_brain: bool) -> dict:
+    """keys_and_idle ``runs`` times, each in a fresh world; the medians of the runs' figures, and each run's."""
+    each = []
+    for _ in range(runs):
+        env = prepared()
+        with brain_server(env) if through_brain else contextlib.nullcontext(env) as studio_env:
+            each.append(keys_and_idle(studio_env, presses))
+
+    def median(key: str, figure: str) -> float:
+        return round(statistics.median(r[key][figure] for r in each), 1)
+
+    return {
+        "keys_idle": {f: median("keys_idle", f) for f in ("p50_ms", "p99_ms", "max_ms")},
+        "keys_rendering": {f: median("keys_rendering", f) for f in ("p50_ms", "p99_ms", "max_ms")},
+        "idle_cpu_percent": round(statistics.median(r["idle_cpu_percent"] for r in each), 2),
+        "runs": each,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7, help="start-ups to time, each way")
+    parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--key-runs", type=int, default=3, help="runs of the key presses, each way")
+    parser.add_argument("--only", choices=("in-process", "brain-server"), help="one way only")
+    args = parser.parse_args()
+    out: dict = {}
+    if args.only in (None, "in-process"):
+        out["startup"] = startup(prepared(), args.runs)
+        out["in_process"] = repeated(args.presses, args.key_runs, through_brain=False)
+    if args.only in (None, "brain-server"):
+        with brain_server(prepared()) as studio_env:
+            out["startup_through_brain_server"] = startup(studio_env, args.runs)
+        out["through_brain_server"] = repeated(args.presses, args.key_runs, through_brain=True)
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

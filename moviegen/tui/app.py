@@ -1,15 +1,23 @@
 """The studio app: the projects list, then one project in tabs. ``create_app()`` is shared by ``moviegen tui``
-and the tests, so the tests run what people run."""
+and the tests, so the tests run what people run.
+
+Everything goes through one brain (``moviegen.tui.studio.open_brain``): in-process, or the running brain server.
+The app follows the brain's events — of the open project, or of every project on the projects list — and turns
+each into a message; it owns the job state (``JobBook``) and tells the screen in front what changed."""
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
+from moviegen.core.api import StudioAPI
 from moviegen.core.errors import MoviegenError
 from moviegen.tui.commands import StudioCommands
 from moviegen.tui.heap import CHECK_EVERY, HeapKeeper
-from moviegen.tui.studio import Studio
+from moviegen.tui.jobs import JobBook, error_text
+from moviegen.tui.messages import BrainEvent, JobUpdated, ProjectChanged
+from moviegen.tui.studio import open_brain, start_tracker, stop_tracker
 from moviegen.tui.widgets.dialogs import ErrorDialog
 
 THEMES = ("textual-dark", "textual-light")
@@ -20,6 +28,13 @@ CSS = [
     "screens/project.tcss",
     *[f"panes/{name}.tcss" for name in ("story", "cast", "storyboard", "assistant", "jobs", "render")],
 ]
+# what an event changed in a project, for the panes that show it
+EDITS = {
+    "screenplay.updated": "screenplay", "story.updated": "story", "story.developed": "story",
+    "shots.planned": "shots", "storyboard.painted": "takes", "take.painted": "takes", "take.approved": "takes",
+    "take.rejected": "takes", "cast.recast": "cast",
+}  # fmt: skip
+NOBODY = object()  # not following any events yet
 
 
 class StudioApp(App):
@@ -34,17 +49,14 @@ class StudioApp(App):
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
-    def __init__(self, studio: Studio | None = None, theme: str = "textual-dark") -> None:
-        # render workers need multiprocessing's resource tracker, which inherits stderr's descriptor; once
-        # Textual owns the terminal there is none to give, so the tracker starts now
-        from multiprocessing import resource_tracker
-
-        resource_tracker.ensure_running()
+    def __init__(self, brain: StudioAPI | None = None, theme: str = "textual-dark") -> None:
+        start_tracker()  # before Textual owns the terminal (see there)
         super().__init__()
-        self.studio = studio or Studio.open()
+        self.brain = brain or open_brain()
         self.theme = theme
-        self.job_views: dict[str, dict] = {}
+        self.jobs = JobBook()  # the one owner of job state: changed only by on_brain_event and on_job_updated
         self.heap = HeapKeeper()
+        self._following: object = NOBODY
 
     def on_mount(self) -> None:
         from moviegen.tui.screens.projects import ProjectsScreen
@@ -52,54 +64,51 @@ class StudioApp(App):
         self.push_screen(ProjectsScreen())
         self.call_after_refresh(self.heap.start)
         self.set_interval(CHECK_EVERY, self.heap.tick)
-        self.run_worker(self._follow_events(), name="events", group="events", exit_on_error=False)
 
-    async def _follow_events(self) -> None:
-        """The brain's events as they happen (awaited: no polling while idle)."""
-        async for event in self.studio.jobs.events():
-            self.brain_event(event)
+    # ------------------------------------------------------------------ the brain's events
+    def follow(self, project: str | None) -> None:
+        """Follow the events of one project (its screen is open), or of every project (the projects list)."""
+        if self._following != project:
+            self._following = project
+            self._follow_events(project)
 
-    def job_started(self, view: dict) -> None:
-        self.job_views[view["id"]] = {**view, "stages": dict(view.get("stages") or {})}
-        self.brain_event({"kind": "job.queued", "job": view["id"], "project": view["project"]})
+    @work(exclusive=True, group="events", exit_on_error=False)
+    async def _follow_events(self, project: str | None) -> None:
+        """Awaited as they come: nothing polls while idle. A new follow() ends this one."""
+        try:
+            async for event in self.brain.events(project):
+                self.post_message(BrainEvent(event))
+        except MoviegenError as exc:
+            self._following = NOBODY
+            self.notify(f"{exc.message} — changes made elsewhere will not show", severity="warning")
 
-    EDITS = {"screenplay.updated": "screenplay", "story.developed": "story", "shots.planned": "shots"}
-
-    def brain_event(self, event: dict) -> None:
-        """One event from the brain (or the in-process job manager): jobs' progress, and edits made through
-        the brain by other clients, which the open project reads again (unsaved text in the editor is kept)."""
-        from moviegen.tui.messages import ProjectChanged
+    def on_brain_event(self, message: BrainEvent) -> None:
         from moviegen.tui.screens.project import ProjectScreen
         from moviegen.tui.screens.projects import ProjectsScreen
 
-        kind = event.get("kind", "")
-        if kind in self.EDITS and isinstance(self.screen, ProjectScreen) and self.screen.slug == event.get("project"):
-            self.screen.post_message(ProjectChanged(event["project"], self.EDITS[kind]))
-            if kind == "screenplay.updated" and self.screen.pane("story").dirty:
-                self.notify("the screenplay was changed elsewhere; saving now will show you both", severity="warning")
-        elif kind == "project.created" and isinstance(self.screen, ProjectsScreen):
+        event = message.event
+        kind, project = event.get("kind", ""), event.get("project", "")
+        if kind.startswith("job."):
+            reduced = self.jobs.apply(event)
+            if reduced is not None:
+                self._job_changed(*reduced)
+        elif kind in EDITS and isinstance(self.screen, ProjectScreen) and self.screen.slug == project:
+            self.screen.post_message(ProjectChanged(project, EDITS[kind], event.get("digest")))
+        elif kind in ("project.created", "project.deleted") and isinstance(self.screen, ProjectsScreen):
             self.screen.action_refresh()
-        job_id = event.get("job")
-        if not job_id:
-            return
-        view = self.job_views.setdefault(
-            job_id, {"id": job_id, "project": event.get("project", ""), "kind": "render", "status": "queued",
-                     "stages": {}, "started": event.get("at", 0.0)}
-        )  # fmt: skip
-        if kind == "job.started":
-            view["status"] = "running"
-        elif kind == "job.progress" and event.get("stage"):
-            view["status"] = "running"
-            view["stages"][event["stage"]] = {"done": event["done"], "total": event["total"]}
-        elif kind in ("job.done", "job.failed", "job.cancelled"):
-            view["status"] = kind.removeprefix("job.")
-            view["error"] = event.get("error")
-            severity = {"done": "information", "failed": "error", "cancelled": "warning"}[view["status"]]
-            what = f"render of {view['project']} {view['status']}"
-            self.notify(what + (f": {view['error']}" if view.get("error") else ""), severity=severity)
-        if hasattr(self.screen, "on_job"):
-            self.screen.on_job(event)
 
+    def on_job_updated(self, message: JobUpdated) -> None:
+        self._job_changed(*self.jobs.put(message.view))
+
+    def _job_changed(self, view: dict, ended: bool) -> None:
+        if ended:
+            severity = {"done": "information", "failed": "error"}.get(view["status"], "warning")
+            what = f"render of {view['project']} {view['status']}"
+            self.notify(what + (f": {error_text(view)}" if error_text(view) else ""), severity=severity)
+        if hasattr(self.screen, "job_changed"):
+            self.screen.job_changed(view, ended)
+
+    # ------------------------------------------------------------------ app actions
     def action_toggle_theme(self) -> None:
         self.theme = THEMES[(THEMES.index(self.theme) + 1) % 2] if self.theme in THEMES else THEMES[0]
 
@@ -117,15 +126,20 @@ class StudioApp(App):
         if isinstance(self.screen, ProjectsScreen):
             self.screen.action_refresh()
 
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def open_project(self, slug: str) -> None:
+        """Read where the project stands, then show it (or say why not)."""
+        try:
+            status = self.brain.project_status(slug)
+        except MoviegenError as exc:
+            self.call_from_thread(self.show_error, exc)
+            return
+        self.call_from_thread(self._show_project, status)
+
+    def _show_project(self, status: dict) -> None:
         from moviegen.tui.screens.project import ProjectScreen
 
-        try:
-            self.studio.project(slug)
-        except MoviegenError as exc:
-            self.show_error(exc)
-            return
-        self.push_screen(ProjectScreen(slug))
+        self.push_screen(ProjectScreen(status))
         self.call_after_refresh(self.heap.settle)
 
     def show_error(self, exc: MoviegenError) -> None:
@@ -141,8 +155,9 @@ class StudioApp(App):
 
     def on_unmount(self) -> None:
         self.heap.stop()
-        self.studio.close()
+        self.brain.close()  # in-process: its render workers stop; a brain server: the connection closes
+        stop_tracker()
 
 
-def create_app(studio: Studio | None = None, theme: str = "textual-dark") -> StudioApp:
-    return StudioApp(studio, theme)
+def create_app(brain: StudioAPI | None = None, theme: str = "textual-dark") -> StudioApp:
+    return StudioApp(brain, theme)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 
 from textual.command import Hit, Hits, Provider
@@ -45,6 +46,8 @@ TAB_ACTIONS = (
 
 
 class StudioCommands(Provider):
+    slugs: list[str] = []
+
     def actions(self) -> list[tuple[str, str, object]]:
         app, screen = self.app, self.screen
         out: list[tuple[str, str, object]] = [
@@ -60,14 +63,16 @@ class StudioCommands(Provider):
                 out.append((title, help_text, getattr(screen.pane(tab), f"action_{name}")))
         if hasattr(screen, "action_tab"):
             out += [(f"Go to {title}", "switch tab", partial(screen.action_tab, tab)) for title, tab in TAB_ACTIONS]
-        try:
-            out += [
-                (f"Open project {slug}", "open it", partial(app.open_project, slug))
-                for slug in app.studio.store.slugs()
-            ]
-        except MoviegenError:
-            pass
+        out += [(f"Open project {slug}", "open it", partial(app.open_project, slug)) for slug in self.slugs]
         return out
+
+    async def startup(self) -> None:
+        """The projects to offer, asked of the brain once per opening of the palette (off the event loop)."""
+        try:
+            rows = await asyncio.to_thread(self.app.brain.project_list)
+        except MoviegenError:
+            rows = []
+        self.slugs = [row["slug"] for row in rows]
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

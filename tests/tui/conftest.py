@@ -23,6 +23,7 @@ async def settle(app, pilot) -> None:
         if busy:
             await app.workers.wait_for_complete(busy)
     await pilot.pause()
+    await pilot.pause(0.1)  # a moment of real time: widgets finish what they do when idle (a table's column widths)
 
 
 async def until(pilot, condition, timeout: float = 120.0, what: str = "the app") -> None:
@@ -50,10 +51,11 @@ async def type_text(pilot, text: str) -> None:
         await pilot.press({" ": "space", ".": "full_stop", ",": "comma", "'": "apostrophe"}.get(ch, ch))
 
 
-def make_studio():
-    from moviegen.tui.studio import Studio
+def make_brain():
+    """The brain `moviegen tui` opens when no brain server runs: in this process."""
+    from moviegen.tui.studio import open_brain
 
-    return Studio.open(use_server=False)
+    return open_brain(use_server=False)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from moviegen.tui.screens.project import ProjectScreen
 from moviegen.tui.screens.projects import ProjectsScreen
 from moviegen.tui.widgets.dialogs import ConfirmDialog, ErrorDialog, PromptDialog, TextDialog
 from moviegen.tui.widgets.fountain_area import FountainArea
-from tests.tui.conftest import make_studio, open_first_project, settle, type_text, until
+from tests.tui.conftest import make_brain, open_first_project, settle, type_text, until
 
 pytestmark = [pytest.mark.tui]
 
@@ -44,7 +44,7 @@ def test_create_develop_plan_render_and_open_the_film(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
 
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
             await pilot.press("n")
@@ -73,7 +73,7 @@ def test_create_develop_plan_render_and_open_the_film(tmp_path, monkeypatch):
             assert {"voices", "pictures", "segments", "publish"} <= seen  # live progress of every stage
             film = Path(screen.pane("render").film)
             assert film.exists() and film.stat().st_size > 10_000
-            job = next(iter(app.job_views.values()))
+            job = next(iter(app.jobs.views.values()))
             assert job["status"] == "done"
             await pilot.press("ctrl+o")
             await until(pilot, lambda: opened.exists(), 10, "the opener")
@@ -85,16 +85,16 @@ def test_create_develop_plan_render_and_open_the_film(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_cancel_a_render_then_retry_resumes(lantern):
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(120, 40)) as pilot:
             await open_first_project(app, pilot)
             screen = app.screen
             # the project's own 720p: long enough that the cancel always lands before the end, even on a busy machine
             await pilot.press("ctrl+r")
             await until(pilot, lambda: any(v["stages"].get("pictures", {}).get("done", 0) > 0
-                                           for v in app.job_views.values()), 120, "pictures")  # fmt: skip
+                                           for v in app.jobs.views.values()), 120, "pictures")  # fmt: skip
             await pilot.press("ctrl+x")
-            await until(pilot, lambda: next(iter(app.job_views.values()))["status"] == "cancelled", 120, "cancel")
+            await until(pilot, lambda: next(iter(app.jobs.views.values()))["status"] == "cancelled", 120, "cancel")
             assert "cancelled" in str(screen.pane("render").query_one("#render-result", Static).render())
             assert not list((lantern / "renders").glob("*.mp4"))
             # the Jobs tab shows it; retry runs it again and reuses what was finished
@@ -108,8 +108,8 @@ def test_cancel_a_render_then_retry_resumes(lantern):
             assert "cancelled" in app.screen.body
             await pilot.press("escape")
             await pilot.press("t")
-            await until(pilot, lambda: any(v["status"] == "done" for v in app.job_views.values()), 300, "the retry")
-            job = app.studio.jobs.get(next(j for j, v in app.job_views.items() if v["status"] == "done"))
+            await until(pilot, lambda: any(v["status"] == "done" for v in app.jobs.views.values()), 300, "the retry")
+            job = app.brain.job_status(next(j for j, v in app.jobs.views.items() if v["status"] == "done"))
             result = job["result"]
             assert not result["computed"].get("voice")  # the voices finished before the cancel were not redone
             assert result["cached"].get("frame", 0) + result["cached"].get("music", 0) >= 1  # nor finished pictures
@@ -123,12 +123,12 @@ def test_a_failing_render_is_reported_and_the_studio_keeps_running(lantern):
     shots.write_text(shots.read_text().replace('scene = "1"', 'scene = "99"', 1))
 
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(100, 30)) as pilot:
             await open_first_project(app, pilot)
             screen = app.screen
             await pilot.press("ctrl+r")
-            await until(pilot, lambda: any(v["status"] == "failed" for v in app.job_views.values()), 60, "failure")
+            await until(pilot, lambda: any(v["status"] == "failed" for v in app.jobs.views.values()), 60, "failure")
             await settle(app, pilot)
             text = str(screen.pane("render").query_one("#render-result", Static).render())
             assert "failed" in text and "scene 99" in text
@@ -141,7 +141,7 @@ def test_edit_a_dialogue_line_and_save(lantern):
     path = locations.screenplay_file(lantern)
 
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(120, 40)) as pilot:
             await open_first_project(app, pilot)
             area = app.screen.query_one(FountainArea)
@@ -164,7 +164,7 @@ def test_a_screenplay_that_does_not_parse_is_not_saved_and_nothing_is_lost(lante
     before = path.read_text()
 
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(120, 40)) as pilot:
             await open_first_project(app, pilot)
             area = app.screen.query_one(FountainArea)
@@ -186,7 +186,7 @@ def test_save_refuses_to_overwrite_a_change_made_elsewhere(lantern):
     path = locations.screenplay_file(lantern)
 
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(120, 40)) as pilot:
             await open_first_project(app, pilot)
             theirs = path.read_text().replace("Negative.", "Affirmative.")
@@ -208,7 +208,7 @@ def test_save_refuses_to_overwrite_a_change_made_elsewhere(lantern):
 
 def test_storyboard_new_take_approve_and_reject(painted):
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(120, 40)) as pilot:
             await open_first_project(app, pilot)
             await pilot.press("f4")
@@ -243,7 +243,7 @@ def test_cast_voice_sample_and_recast(lantern, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no audio player: the sample's path is shown
 
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(120, 40)) as pilot:
             await open_first_project(app, pilot)
             await pilot.press("f3")
@@ -271,7 +271,7 @@ def test_cast_voice_sample_and_recast(lantern, tmp_path, monkeypatch):
 
 def test_assistant_answers_from_the_project_with_sources(lantern):
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(120, 40)) as pilot:
             await open_first_project(app, pilot)
             await pilot.press("f5")
@@ -291,7 +291,7 @@ def test_projects_import_delete_and_errors(sample_path):
     store = ProjectStore(get_settings().projects_dir)
 
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(app, pilot)
             await pilot.press("i")
@@ -320,7 +320,7 @@ def test_projects_import_delete_and_errors(sample_path):
 
 def test_palette_theme_and_help(lantern):
     async def main():
-        app = create_app(make_studio())
+        app = create_app(make_brain())
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(app, pilot)
             assert isinstance(app.screen, ProjectsScreen)

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from moviegen.brain.remote import RemoteBrain
 from moviegen.tui.app import create_app
-from moviegen.tui.studio import Studio
+from moviegen.tui.studio import open_brain
 from moviegen.tui.widgets.fountain_area import FountainArea
 from tests.server.conftest import start_brain, stop_brain
 from tests.tui.conftest import open_first_project, settle, until
@@ -34,14 +34,14 @@ def test_render_through_a_running_brain_with_live_events(lantern, tmp_path, monk
         other.close()
 
         async def main():
-            app = create_app(Studio.open())
+            app = create_app(open_brain())
             async with app.run_test(size=(120, 40)) as pilot:
                 await settle(app, pilot)
                 assert "brain server at ws://127.0.0.1" in str(app.screen.query_one("#where", Static).render())
                 screen = await open_first_project(app, pilot)
                 await pilot.press("f6")
                 await settle(app, pilot)
-                assert earlier["id"] in app.job_views and app.job_views[earlier["id"]]["status"] == "done"
+                assert earlier["id"] in app.jobs.views and app.jobs.views[earlier["id"]]["status"] == "done"
                 assert screen.pane("jobs").query_one("#jobs").row_count == 1
                 # another client edits the screenplay through the brain: the open editor follows
                 other = RemoteBrain(brain.ws)
@@ -53,8 +53,8 @@ def test_render_through_a_running_brain_with_live_events(lantern, tmp_path, monk
                 await until(pilot, lambda: "Affirmative." in area.text, 30, "the edit made elsewhere")
                 screen.pane("render").query_one("#resolution").value = "640x360"
                 await pilot.press("ctrl+r")
-                await until(pilot, lambda: any(v["status"] == "done" for v in app.job_views.values()), 300, "render")
-                view = next(iter(app.job_views.values()))
+                await until(pilot, lambda: any(v["status"] == "done" for v in app.jobs.views.values()), 300, "render")
+                view = next(iter(app.jobs.views.values()))
                 assert {"voices", "pictures", "segments", "publish"} <= set(view["stages"])  # from /events
                 await until(pilot, lambda: screen.pane("render").film is not None, 30, "the result")
                 assert Path(screen.pane("render").film).exists()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from moviegen.tui.app import THEMES, create_app
-from tests.tui.conftest import make_studio, settle
+from tests.tui.conftest import make_brain, settle
 
 pytestmark = [pytest.mark.tui]
 
@@ -32,4 +32,4 @@ def test_screen(snap_compare, painted, view, size, theme):
         app.screen.set_focus(None) if view in ("story", "assistant") else None  # no blinking cursor in the picture
         await settle(app, pilot)
 
-    assert snap_compare(create_app(make_studio(), theme), terminal_size=size, run_before=run_before)
+    assert snap_compare(create_app(make_brain(), theme), terminal_size=size, run_before=run_before)

@@ -24,7 +24,7 @@ class AssistantPane(Pane):
         question = event.value.strip()
         if question:
             event.input.value = ""
-            self.background(lambda: self.studio.ask(self.slug, question), lambda a: self._answer(question, a),
+            self.background(lambda: self.brain.assistant_ask(self.slug, question), lambda a: self._answer(question, a),
                             group="ask", exclusive=False)  # fmt: skip
 
     def _answer(self, question: str, answer: dict) -> None:

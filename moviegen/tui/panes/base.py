@@ -1,5 +1,6 @@
-"""What every pane shares: its project (set by the screen), and background calls that never touch widgets
-from their thread and never take the app down — a failure becomes an error dialog."""
+"""What every pane shares: its project (set by the screen, with where the project stood when it was opened),
+the brain to call, and background calls that never touch widgets from their thread and never take the app
+down — a failure becomes an error dialog."""
 
 from __future__ import annotations
 
@@ -13,16 +14,27 @@ from moviegen.core.errors import MoviegenError
 
 
 class Pane(Vertical):
-    def __init__(self, slug: str, **kwargs) -> None:
+    WATCHES: frozenset[str] = frozenset()  # what changes this pane shows: screenplay, story, shots, takes, cast
+
+    def __init__(self, slug: str, status: dict[str, Any] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.slug = slug
+        self.status = status or {}
 
     @property
-    def studio(self):
-        return self.app.studio
+    def brain(self):
+        """The studio's one brain (moviegen.core.api.StudioAPI): in-process or the running brain server."""
+        return self.app.brain
 
     def reload(self) -> None:
         """Read the project again (after a change made here or elsewhere)."""
+
+    def changed(self, what: str, digest: str | None) -> None:
+        """The brain announced a change this pane shows (``what`` is in WATCHES)."""
+        self.reload()
+
+    def job_changed(self, view: dict[str, Any], ended: bool) -> None:
+        """A job of this project changed (the app's job book has the new view); ``ended``: it has just ended."""
 
     def background(
         self, call: Callable[[], Any], done: Callable[[Any], None] | None = None, *, group: str, exclusive: bool = True

@@ -3,14 +3,18 @@ lines will be spoken again."""
 
 from __future__ import annotations
 
+import atexit
+import base64
+import functools
 import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from moviegen.tui.messages import ProjectChanged
 from moviegen.tui.panes.base import Pane
 from moviegen.tui.widgets.dialogs import PromptDialog
 from moviegen.tui.widgets.tables import selected_key
@@ -18,7 +22,16 @@ from moviegen.tui.widgets.tables import selected_key
 PLAYERS = (["paplay"], ["aplay", "-q"], ["afplay"], ["ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet"])
 
 
+@functools.cache
+def _scratch() -> Path:
+    """A folder of this process's own for samples that came over the wire, removed when the studio ends."""
+    folder = Path(tempfile.mkdtemp(prefix="moviegen-samples-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 class CastPane(Pane):
+    WATCHES = frozenset({"screenplay", "story", "cast"})
     BINDINGS = [
         Binding("p", "play", "Play voice"),
         Binding("v", "voice", "Change voice"),
@@ -34,9 +47,11 @@ class CastPane(Pane):
         self.reload()
 
     def reload(self) -> None:
-        self.background(lambda: self.studio.cast(self.slug), self._show, group="cast-read")
+        self.background(lambda: self.brain.cast_list(self.slug), self._show, group="cast-read")
 
     def _show(self, cast: list[dict]) -> None:
+        if cast == list(self.people.values()):
+            return  # as shown already (the cursor stays where it is)
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -71,9 +86,20 @@ class CastPane(Pane):
         c = self.selected()
         if c is None:
             return
-        self.background(lambda: self.studio.voice_sample(self.slug, c["name"]), self._play, group="voice")
+        self.background(lambda: self._sample(c["name"]), self._play, group="voice")
 
-    def _play(self, path) -> None:
+    def _sample(self, name: str) -> Path:
+        """The sample as a file here: the project's own when this machine has the project (in-process, or
+        ``moviegen up``), else a copy of the WAV the brain sent."""
+        sample = self.brain.voice_sample(self.slug, name)
+        kept = Path(self.status["path"], sample["file"]) if self.status.get("path") else None
+        if kept is not None and kept.is_file():
+            return kept
+        copy = _scratch() / Path(sample["file"]).name
+        copy.write_bytes(base64.b64decode(sample["wav_base64"]))
+        return copy
+
+    def _play(self, path: Path) -> None:
         player = next((cmd for cmd in PLAYERS if shutil.which(cmd[0])), None)
         if player is None:
             self.app.notify(f"voice sample written to {path} (no audio player found)")
@@ -88,7 +114,7 @@ class CastPane(Pane):
 
         def chosen(voice: str | None) -> None:
             if voice:
-                self.background(lambda: self.studio.set_voice(self.slug, c["name"], voice), self._recast, group="voice")
+                self.background(lambda: self.brain.recast(self.slug, c["name"], voice), self._recast, group="voice")
 
         self.app.push_screen(
             PromptDialog(
@@ -100,9 +126,9 @@ class CastPane(Pane):
             chosen,
         )
 
-    def _recast(self, shots: list[str]) -> None:
+    def _recast(self, recast: dict) -> None:
+        shots = recast["shots"]
         self.app.notify(
             f"voice changed; the next render speaks again the lines of {len(shots)} shot(s): {', '.join(shots) or '—'}"
         )
-        self.post_message(ProjectChanged(self.slug, "cast", self))
-        self.reload()
+        self.reload()  # the other tabs hear of it from the brain (cast.recast)

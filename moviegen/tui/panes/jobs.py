@@ -1,5 +1,5 @@
-"""Jobs: this session's jobs with live progress per stage, and past runs from the project's memory.
-Cancel, retry, open the log."""
+"""Jobs: the project's jobs — started here, by another client, or before the studio opened — with live
+progress per stage, and past runs from the project's memory. Cancel, retry, open the log."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
+from moviegen.tui.messages import JobUpdated
 from moviegen.tui.panes.base import Pane
 from moviegen.tui.widgets.dialogs import TextDialog
 from moviegen.tui.widgets.tables import selected_key
@@ -41,23 +42,25 @@ class JobsPane(Pane):
 
     def reload(self) -> None:
         self.show_jobs()
-        self.background(lambda: self.studio.jobs.list(self.slug), self._known, group="jobs-read")
-        self.background(lambda: self.studio.past_runs(self.slug), self._show_past, group="runs-read")
+        self.background(lambda: self.brain.job_list(self.slug), self._listed, group="jobs-read")
 
-    def _known(self, views: list[dict]) -> None:
-        """Jobs the brain has that this studio did not start or see begin (another client's, earlier ones)."""
+    def on_show(self) -> None:
+        """Past runs come from the project's memory, which takes a while to open: read when the tab is shown."""
+        self.read_past()
+
+    def read_past(self) -> None:
+        self.background(lambda: self.brain.past_runs(self.slug), self._show_past, group="runs-read")
+
+    def _listed(self, views: list[dict]) -> None:
+        """Every job the brain has for the project, whoever started it: to the app's job book."""
         for view in views:
-            self.app.job_views.setdefault(view["id"], {**view, "stages": dict(view.get("stages") or {})})
-        self.show_jobs()
-
-    def mine(self) -> list[dict]:
-        return [j for j in self.app.job_views.values() if j["project"] == self.slug]
+            self.post_message(JobUpdated(view))
 
     def show_jobs(self) -> None:
         table = self.query_one("#jobs", DataTable)
         row = table.cursor_row
         table.clear()
-        for j in self.mine():
+        for j in self.app.jobs.for_project(self.slug):
             table.add_row(j["id"], j["status"], _stages(j), time.strftime("%H:%M:%S", time.localtime(j["started"])),
                           key=j["id"])  # fmt: skip
         if table.row_count:
@@ -80,11 +83,10 @@ class JobsPane(Pane):
                 time.strftime("%Y-%m-%d %H:%M", time.localtime(d.get("started", r["stored"]))), key=r["workflow_id"],
             )  # fmt: skip
 
-    def on_job(self, event: dict) -> None:
-        if event.get("project") == self.slug:
-            self.show_jobs()
-            if event["kind"] in ("job.done", "job.failed", "job.cancelled"):
-                self.background(lambda: self.studio.past_runs(self.slug), self._show_past, group="runs-read")
+    def job_changed(self, view: dict, ended: bool) -> None:
+        self.show_jobs()
+        if ended:
+            self.read_past()
 
     def selected_job(self) -> str | None:
         return selected_key(self.query_one("#jobs", DataTable))
@@ -92,18 +94,22 @@ class JobsPane(Pane):
     def action_cancel(self) -> None:
         job = self.selected_job()
         if job:
-            self.background(lambda: self.studio.jobs.cancel(job), lambda _: self.app.notify(f"cancelling {job}…"),
-                            group="job-control")  # fmt: skip
+            self.background(lambda: self.brain.job_cancel(job), self._cancelling, group="job-control")
+
+    def _cancelling(self, view: dict) -> None:
+        self.app.notify(f"cancelling {view['id']}…")
+        self.post_message(JobUpdated(view))
 
     def action_retry(self) -> None:
         job = self.selected_job()
         if job:
-            self.background(lambda: self.studio.jobs.retry(job), self.app.job_started, group="job-control")
+            self.background(lambda: self.brain.job_retry(job), lambda view: self.post_message(JobUpdated(view)),
+                            group="job-control")  # fmt: skip
 
     def action_log(self) -> None:
         runs = self.query_one("#runs", DataTable)
         if not runs.has_focus and (job := self.selected_job()):  # a job's log, unless a past run is chosen
-            self.background(lambda: self.studio.jobs.get(job), self._log, group="job-log")
+            self.background(lambda: self.brain.job_status(job), self._log, group="job-log")
         elif key := selected_key(runs):
             run = self.past[key]
             self.app.push_screen(TextDialog(f"run {run['workflow_id']}", json.dumps(run["data"], indent=2)))

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Label, ProgressBar, Select, Static
 
-from moviegen.tui.jobs import RENDER_STAGES
+from moviegen.tui.jobs import ACTIVE, RENDER_STAGES, error_text
 from moviegen.tui.panes.base import Pane
 
 RESOLUTIONS = ("1280x720", "1920x1080", "854x480", "640x360")
@@ -23,8 +23,8 @@ class RenderPane(Pane):
         Binding("f", "reveal", "Show folder"),
     ]
 
-    def __init__(self, slug: str, **kwargs) -> None:
-        super().__init__(slug, **kwargs)
+    def __init__(self, slug: str, status: dict | None = None, **kwargs) -> None:
+        super().__init__(slug, status, **kwargs)
         self.job_id: str | None = None
         self.film: str | None = None
 
@@ -41,22 +41,30 @@ class RenderPane(Pane):
         yield Static("", id="render-result")
 
     def on_mount(self) -> None:
-        fmt = self.studio.project(self.slug).info.format
-        if fmt.resolution in RESOLUTIONS:
-            self.query_one("#resolution", Select).value = fmt.resolution
-        self.query_one("#aspect", Select).value = fmt.aspect
-        self.reload()
+        fmt = self.status.get("format") or {}
+        if fmt.get("resolution") in RESOLUTIONS:
+            self.query_one("#resolution", Select).value = fmt["resolution"]
+        if fmt.get("aspect"):
+            self.query_one("#aspect", Select).value = fmt["aspect"]
+        self._show_last(self.status)
+        running = self.app.jobs.active(self.slug)  # a render started earlier, or by another client
+        if running is not None:
+            self.started(running)
+            self.job_changed(running, False)
 
     def reload(self) -> None:
-        renders = sorted(
-            Path(self.studio.project(self.slug).path, "renders").glob("*.mp4"), key=lambda p: p.stat().st_mtime
-        )
-        if renders and self.job_id is None:
-            self.film = str(renders[-1])
+        self.background(lambda: self.brain.project_status(self.slug), self._show_last, group="render-read")
+
+    def _show_last(self, status: dict) -> None:
+        if self.job_id is not None:
+            return
+        renders = status.get("renders") or []
+        if renders:
+            self.film = str(Path(status["path"], "renders", renders[-1]))
             self.query_one("#render-result", Static).update(
-                f"last film: [b]{renders[-1].name}[/b] — o opens it, f shows its folder"
+                f"last film: [b]{renders[-1]}[/b] — o opens it, f shows its folder"
             )
-        elif self.job_id is None:
+        else:
             self.query_one("#render-result", Static).update("no film yet — ctrl+r or the Render button makes it")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -76,26 +84,29 @@ class RenderPane(Pane):
             self.query_one(f"#bar-{stage}", ProgressBar).update(total=None, progress=0)
         self.query_one("#render-result", Static).update(f"rendering ({job['id']})…")
 
-    def on_job(self, event: dict) -> None:
-        """An event of any job: this pane follows only its own."""
-        if event.get("job") != self.job_id:
+    def job_changed(self, view: dict, ended: bool) -> None:
+        """This pane follows the project's one running render: its own, or one another client started."""
+        if self.job_id is None and view["status"] in ACTIVE:
+            self.started(view)
+        if view["id"] != self.job_id:
             return
-        kind = event["kind"]
-        if kind == "job.progress" and event.get("stage") in RENDER_STAGES:
-            bar = self.query_one(f"#bar-{event['stage']}", ProgressBar)
-            bar.update(total=max(event["total"], 1), progress=event["done"])
-        elif kind in ("job.done", "job.failed", "job.cancelled"):
-            self.query_one("#start", Button).disabled = False
-            self.query_one("#stop", Button).disabled = True
-            if kind == "job.done":
-                self.background(lambda: self.studio.jobs.get(event["job"]), self._done, group="render-result")
-            else:
-                word = "failed" if kind == "job.failed" else "was cancelled"
-                self.query_one("#render-result", Static).update(
-                    f"the render {word}: {event.get('error') or ''}\n"
-                    "→ finished steps are kept: render again to resume where it stopped"
-                )
-                self.job_id = None
+        for stage, progress in view.get("stages", {}).items():
+            if stage in RENDER_STAGES:
+                bar = self.query_one(f"#bar-{stage}", ProgressBar)
+                bar.update(total=max(progress["total"], 1), progress=progress["done"])
+        if view["status"] in ACTIVE:
+            return
+        self.query_one("#start", Button).disabled = False
+        self.query_one("#stop", Button).disabled = True
+        if view["status"] == "done":
+            self.background(lambda: self.brain.job_status(view["id"]), self._done, group="render-result")
+        else:
+            word = {"failed": "failed", "cancelled": "was cancelled"}.get(view["status"], "was interrupted")
+            self.query_one("#render-result", Static).update(
+                f"the render {word}: {error_text(view)}\n"
+                "→ finished steps are kept: render again to resume where it stopped"
+            )
+            self.job_id = None
 
     def _done(self, job: dict) -> None:
         report = job.get("result") or {}

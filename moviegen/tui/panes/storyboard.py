@@ -9,7 +9,6 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, Static
 
-from moviegen.tui.messages import ProjectChanged
 from moviegen.tui.panes.base import Pane
 from moviegen.tui.widgets.thumbnail import Thumbnail, graphics
 
@@ -39,6 +38,7 @@ class ShotTile(Vertical, can_focus=True):
 
 
 class StoryboardPane(Pane):
+    WATCHES = frozenset({"screenplay", "story", "shots", "takes"})
     BINDINGS = [
         Binding("b", "paint_board", "Paint board"),
         Binding("g", "regenerate", "New take"),
@@ -50,11 +50,13 @@ class StoryboardPane(Pane):
         Binding("left,up", "app.focus_previous", "Previous", show=False),
     ]
 
-    def __init__(self, slug: str, **kwargs) -> None:
-        super().__init__(slug, **kwargs)
+    def __init__(self, slug: str, status: dict | None = None, **kwargs) -> None:
+        super().__init__(slug, status, **kwargs)
         self.shots: list[dict] = []
         self.current: dict | None = None
         self.viewing = 0  # index into the current shot's takes
+        self.wanted: tuple[str, int] | None = None  # (shot, take) to show once the board is read again
+        self.shown: dict | None = None  # the board as last shown
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -69,10 +71,13 @@ class StoryboardPane(Pane):
         self.reload()
 
     def reload(self) -> None:
-        self.background(lambda: self.studio.shots(self.slug), self._show, group="board-read")
+        self.background(lambda: self.brain.storyboard(self.slug), self._show, group="board-read")
 
-    async def _show(self, listed: tuple[list[dict], str | None]) -> None:
-        shots, problem = listed
+    async def _show(self, board_view: dict) -> None:
+        if board_view == self.shown and self.wanted is None:
+            return  # nothing changed that the board shows: it stays as it is (the tiles, the focus)
+        self.shown = board_view
+        shots, problem = board_view["shots"], board_view["problem"]
         self.shots = shots
         board = self.query_one("#board", VerticalScroll)
         await board.remove_children()
@@ -90,11 +95,18 @@ class StoryboardPane(Pane):
             widgets.append(Label(f"scene {scene}", classes="scene"))
             widgets.append(Grid(*[ShotTile(s) for s in group], classes="tiles"))
         await board.mount_all(widgets)
-        keep = self.current["id"] if self.current else shots[0]["id"]
-        self.choose(next((s for s in shots if s["id"] == keep), shots[0]))
+        keep, take = self.wanted or ((self.current["id"], self.viewed()) if self.current else (shots[0]["id"], None))
+        self.wanted = None
+        shot = next((s for s in shots if s["id"] == keep), shots[0])
+        self.choose(shot, take if shot["id"] == keep else None)  # the take in view is kept across a reload
 
     def on_shot_tile_chosen(self, event: ShotTile.Chosen) -> None:
-        self.choose(event.shot)
+        same = self.current is not None and self.current["id"] == event.shot["id"]
+        self.choose(event.shot, self.viewed() if same else None)  # a rebuilt board keeps the take in view
+
+    def viewed(self) -> int | None:
+        """The take in view, if a shot is chosen."""
+        return self.takes()[self.viewing]["take"] if self.current else None
 
     def takes(self) -> list[dict]:
         """The current shot's takes: the first painting, then every take painted since."""
@@ -107,8 +119,8 @@ class StoryboardPane(Pane):
     def choose(self, shot: dict, take: int | None = None) -> None:
         self.current = shot
         takes = self.takes()
-        wanted = take or shot.get("take", 1)
-        self.viewing = next((i for i, t in enumerate(takes) if t["take"] == wanted), 0)
+        approved = next((i for i, t in enumerate(takes) if t["take"] == shot.get("take", 1)), 0)
+        self.viewing = next((i for i, t in enumerate(takes) if t["take"] == take), approved)
         self._detail()
 
     def _detail(self) -> None:
@@ -139,10 +151,10 @@ class StoryboardPane(Pane):
 
     def action_paint_board(self) -> None:
         self.app.notify("painting the storyboard…")
-        self.background(lambda: self.studio.paint_storyboard(self.slug), self._painted, group="paint")
+        self.background(lambda: self.brain.storyboard_paint(self.slug), self._painted, group="paint")
 
-    def _painted(self, count: int) -> None:
-        self.app.notify(f"storyboard painted ({count} new still(s))")
+    def _painted(self, painted: dict) -> None:
+        self.app.notify(f"storyboard painted ({painted['painted']} new still(s))")
         self.reload()
 
     def action_regenerate(self) -> None:
@@ -150,39 +162,35 @@ class StoryboardPane(Pane):
             return
         shot_id = self.current["id"]
         self.app.notify(f"painting a new take of shot {shot_id}…")
-        self.background(lambda: self.studio.paint_take(self.slug, shot_id), self._new_take, group="paint")
+        self.background(lambda: self.brain.take_new(self.slug, shot_id), self._new_take, group="paint")
 
     def _new_take(self, take: dict) -> None:
         self.app.notify(f"shot {take['shot']}: take {take['take']} painted — a approves it, x rejects it")
         self._refresh_current(take["shot"], take["take"])
 
     def _refresh_current(self, shot_id: str, take: int) -> None:
-        def done(listed: tuple[list[dict], str | None]) -> None:
-            shots = self.shots = listed[0]
-            shot = next(s for s in shots if s["id"] == shot_id)
-            self.choose(shot, take)
-
-        self.background(lambda: self.studio.shots(self.slug), done, group="board-read")
+        """Read the board again and show this take of this shot (whichever read comes first shows it)."""
+        self.wanted = (shot_id, take)
+        self.reload()
 
     def action_approve(self) -> None:
         if not self.current:
             return
         shot_id, take = self.current["id"], self.takes()[self.viewing]["take"]
 
-        def done(_: None) -> None:
+        def done(_: dict) -> None:
             self.app.notify(f"shot {shot_id}: take {take} is in the film")
-            self.post_message(ProjectChanged(self.slug, "shots", self))
             self.reload()
 
-        self.background(lambda: self.studio.approve_take(self.slug, shot_id, take), done, group="takes")
+        self.background(lambda: self.brain.take_approve(self.slug, shot_id, take), done, group="takes")
 
     def action_reject(self) -> None:
         if not self.current:
             return
         shot_id, take = self.current["id"], self.takes()[self.viewing]["take"]
 
-        def done(_: None) -> None:
+        def done(_: dict) -> None:
             self.app.notify(f"shot {shot_id}: take {take} set aside")
             self._refresh_current(shot_id, self.current["take"])
 
-        self.background(lambda: self.studio.reject_take(self.slug, shot_id, take), done, group="takes")
+        self.background(lambda: self.brain.take_reject(self.slug, shot_id, take), done, group="takes")

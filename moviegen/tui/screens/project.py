@@ -1,14 +1,18 @@
 """One project in tabs: Story, Cast, Storyboard, Assistant, Jobs, Render. The screen owns the actions that
-span tabs (develop, plan, render, cancel) and tells the other tabs when one of them changed the project."""
+span tabs (develop, plan, render, cancel) and tells the tabs what changed — in this studio or in another client
+of the same brain — and how the project's jobs are going."""
 
 from __future__ import annotations
+
+from functools import partial
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from moviegen.tui.messages import ProjectChanged
+from moviegen.tui.messages import JobUpdated, ProjectChanged
 from moviegen.tui.panes.assistant import AssistantPane
 from moviegen.tui.panes.base import Pane
 from moviegen.tui.panes.cast import CastPane
@@ -17,6 +21,7 @@ from moviegen.tui.panes.render import RenderPane
 from moviegen.tui.panes.story import StoryPane
 from moviegen.tui.panes.storyboard import StoryboardPane
 
+BEHIND = 0.3  # seconds: the tabs not in front read a change this much later
 TABS = (
     ("story", "Story", StoryPane),
     ("cast", "Cast", CastPane),
@@ -38,20 +43,25 @@ class ProjectScreen(Screen):
         *[Binding(f"f{n}", f"tab('{tab}')", title, show=False) for n, (tab, title, _) in enumerate(TABS, 2)],
     ]
 
-    def __init__(self, slug: str) -> None:
+    def __init__(self, status: dict[str, Any]) -> None:
+        """``status``: where the project stood when it was opened (the brain's project_status)."""
         super().__init__()
-        self.slug = slug
+        self.slug = status["slug"]
+        self.status = status
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with TabbedContent(id="tabs"):
             for n, (tab, title, pane) in enumerate(TABS, 2):
                 with TabPane(f"{title} F{n}", id=tab):
-                    yield pane(self.slug, id=f"{tab}-pane")
+                    yield pane(self.slug, self.status, id=f"{tab}-pane")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = self.slug
+
+    def on_screen_resume(self) -> None:
+        self.app.follow(self.slug)
 
     def pane(self, tab: str) -> Pane:
         return self.query_one(f"#{tab}-pane", Pane)
@@ -59,36 +69,36 @@ class ProjectScreen(Screen):
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
-    def on_project_changed(self, event: ProjectChanged) -> None:
-        for tab, _, _ in TABS:
-            pane = self.pane(tab)
-            if pane is not event.control:
-                pane.reload()
+    def panes(self) -> list[Pane]:
+        """The tabs that are up (a tab still being built reads the project, and the job book, when it is)."""
+        return [pane for pane in self.query(Pane) if pane.is_mounted]
 
-    def reload_all(self) -> None:
-        for tab, _, _ in TABS:
-            self.pane(tab).reload()
+    def on_project_changed(self, event: ProjectChanged) -> None:
+        """A change the brain announced (this studio's own included): the tabs that show it read it again — the
+        tab in front at once, the others a moment later, so that what is on the screen is not read after them."""
+        front = f"{self.query_one(TabbedContent).active}-pane"
+        for pane in self.panes():
+            if event.what in pane.WATCHES:
+                if pane.id == front:
+                    pane.changed(event.what, event.digest)
+                else:
+                    self.set_timer(BEHIND, partial(pane.changed, event.what, event.digest))
+
+    def job_changed(self, view: dict[str, Any], ended: bool) -> None:
+        """A job's view changed in the app's job book (``ended``: it has just ended)."""
+        if view["project"] == self.slug:
+            for pane in self.panes():
+                pane.job_changed(view, ended)
 
     # ------------------------------------------------------------------ actions across tabs
     def action_develop(self) -> None:
         self.app.notify("developing the story…")
-        story = self.pane("story")
-        story.background(lambda: self.app.studio.develop(self.slug), lambda _: self._stepped("story developed"),
-                         group="develop")  # fmt: skip
+        self.pane("story").background(lambda: self.app.brain.story_develop(self.slug),
+                                      lambda _: self.app.notify("story developed"), group="develop")  # fmt: skip
 
     def action_plan(self) -> None:
-        story = self.pane("story")
-        story.background(
-            lambda: self.app.studio.plan(self.slug),
-            lambda s: self._stepped(f"{s['shots']} shots planned"),
-            group="plan",
-        )
-
-    def _stepped(self, message: str) -> None:
-        self.app.notify(message)
-        story = self.pane("story")
-        story.loaded_text = "" if not story.dirty else story.loaded_text
-        self.reload_all()
+        self.pane("story").background(lambda: self.app.brain.shots_plan(self.slug),
+                                      lambda s: self.app.notify(f"{s['shots']} shots planned"), group="plan")  # fmt: skip
 
     def action_render(self) -> None:
         render = self.pane("render")
@@ -99,10 +109,11 @@ class ProjectScreen(Screen):
         resolution, aspect = render.options()
 
         def started(job: dict) -> None:
-            self.app.job_started(job)
             render.started(job)
+            self.post_message(JobUpdated(job))
 
-        render.background(lambda: self.app.studio.jobs.start(self.slug, resolution, aspect), started, group="start")
+        render.background(lambda: self.app.brain.render_start(self.slug, resolution=resolution, aspect=aspect),
+                          started, group="start")  # fmt: skip
 
     def action_cancel_render(self) -> None:
         render = self.pane("render")
@@ -110,12 +121,12 @@ class ProjectScreen(Screen):
             self.app.notify("nothing is rendering", severity="warning")
             return
         job = render.job_id
-        render.background(lambda: self.app.studio.jobs.cancel(job), lambda _: self.app.notify("cancelling…"),
-                          group="cancel")  # fmt: skip
+
+        def cancelling(view: dict) -> None:
+            self.app.notify("cancelling…")
+            self.post_message(JobUpdated(view))
+
+        render.background(lambda: self.app.brain.job_cancel(job), cancelling, group="cancel")
 
     def action_open_film(self) -> None:
         self.pane("render").action_open_result()
-
-    def on_job(self, event: dict) -> None:
-        for tab in ("render", "jobs"):
-            self.pane(tab).on_job(event)

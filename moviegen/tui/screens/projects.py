@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from moviegen.core.errors import MoviegenError
+from moviegen.core.errors import MoviegenError, UsageError
+from moviegen.core.settings import get_settings
+from moviegen.tui.studio import where
 from moviegen.tui.widgets.dialogs import ConfirmDialog, PromptDialog
 from moviegen.tui.widgets.tables import selected_key
 
@@ -35,25 +39,40 @@ class ProjectsScreen(Screen):
         self.sub_title = "projects"
         table = self.query_one(DataTable)
         table.add_columns("project", "title", "stage", "scenes", "shots", "last render")
-        self.action_refresh()
+        self._show(self._first_rows(), None)  # the first list is in the first frame (later ones are read off the loop)
+
+    def on_screen_resume(self) -> None:
+        self.app.follow(None)  # every project's events: new and deleted projects, renders ending
 
     def action_refresh(self, select: str | None = None) -> None:
-        studio = self.app.studio
+        self._read(select or self.selected())
+
+    @work(thread=True, exclusive=True, group="projects-read", exit_on_error=False)
+    def _read(self, select: str | None) -> None:
+        try:
+            rows = self.app.brain.project_list()
+        except MoviegenError as exc:
+            self.app.call_from_thread(self.app.show_error, exc)
+            rows = []
+        self.app.call_from_thread(self._show, rows, select)
+
+    def _first_rows(self) -> list[dict]:
+        try:
+            return self.app.brain.project_list()
+        except MoviegenError as exc:
+            self.app.call_later(self.app.show_error, exc)
+            return []
+
+    def _show(self, rows: list[dict], select: str | None) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        try:
-            rows = studio.projects()
-        except MoviegenError as exc:
-            self.app.show_error(exc)
-            rows = []
         for r in rows:
-            table.add_row(
-                r["slug"], r["title"], r["stage"], str(r["scenes"]), str(r["shots"]), r["last_render"], key=r["slug"]
-            )
+            table.add_row(r["slug"], r["title"], r["stage"], str(r["scenes"]), str(r["shots"]),
+                          r["last_render"] or "—", key=r["slug"])  # fmt: skip
         if select and select in [r["slug"] for r in rows]:
             table.move_cursor(row=[r["slug"] for r in rows].index(select))
         self.query_one("#where", Static).update(
-            f"{len(rows)} project(s) in {_shown(studio.settings.projects_dir)} · brain: {studio.mode}"
+            f"{len(rows)} project(s) in {_shown(get_settings().projects_dir)} · brain: {where(self.app.brain)}"
         )
         if not rows:
             self.query_one("#hint", Static).update(
@@ -83,27 +102,32 @@ class ProjectsScreen(Screen):
     @work(thread=True, exclusive=True, group="projects", exit_on_error=False)
     def create(self, premise: str) -> None:
         try:
-            project = self.app.studio.create(premise)
+            project = self.app.brain.project_create(premise)
         except MoviegenError as exc:
             self.app.call_from_thread(self.app.show_error, exc)
             return
-        self.app.call_from_thread(self.app.notify, f"created {project.slug} — enter opens it, ctrl+d develops it")
-        self.app.call_from_thread(self.action_refresh, project.slug)
+        self.app.call_from_thread(self.app.notify, f"created {project['slug']} — enter opens it, ctrl+d develops it")
+        self.app.call_from_thread(self.action_refresh, project["slug"])
 
     def action_import_file(self) -> None:
         def chosen(path: str | None) -> None:
             if path:
-                try:
-                    project = self.app.studio.import_file(path)
-                except MoviegenError as exc:
-                    self.app.show_error(exc)
-                    return
-                self.app.notify(f"imported {project.slug}")
-                self.action_refresh(project.slug)
+                self.import_file(path)
 
         self.app.push_screen(
             PromptDialog("Import a Fountain screenplay: its path", "~/scripts/my_film.fountain"), chosen
         )
+
+    @work(thread=True, exclusive=True, group="projects", exit_on_error=False)
+    def import_file(self, path: str) -> None:
+        """The file is read here (the brain may run on another machine) and sent to the brain, which checks it."""
+        try:
+            project = self.app.brain.project_import(_read_screenplay(Path(path).expanduser()), filename=Path(path).name)
+        except MoviegenError as exc:
+            self.app.call_from_thread(self.app.show_error, exc)
+            return
+        self.app.call_from_thread(self.app.notify, f"imported {project['slug']}")
+        self.app.call_from_thread(self.action_refresh, project["slug"])
 
     def action_delete(self) -> None:
         slug = self.selected()
@@ -112,17 +136,32 @@ class ProjectsScreen(Screen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                try:
-                    where = self.app.studio.delete(slug)
-                except MoviegenError as exc:
-                    self.app.show_error(exc)
-                    return
-                self.app.notify(f"moved {slug} to {where}")
-                self.action_refresh()
+                self.delete(slug)
 
         self.app.push_screen(
             ConfirmDialog(f"Delete '{slug}'? It is moved to the trash folder, not destroyed."), confirmed
         )
+
+    @work(thread=True, exclusive=True, group="projects", exit_on_error=False)
+    def delete(self, slug: str) -> None:
+        try:
+            deleted = self.app.brain.project_delete(slug)
+        except MoviegenError as exc:
+            self.app.call_from_thread(self.app.show_error, exc)
+            return
+        self.app.call_from_thread(self.app.notify, f"moved {slug} to {deleted['trash']}")
+        self.app.call_from_thread(self.action_refresh)
+
+
+def _read_screenplay(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}", "check the path to the .fountain file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder, not a screenplay", "name a .fountain file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text", "save the screenplay as UTF-8") from None
 
 
 def _shown(path) -> str:
