@@ -78,7 +78,7 @@ class StudioAPI(Protocol):
 
     @op("create")
     def project_create(
-        self, premise: Annotated[str, Field(min_length=1, max_length=4000)], title: str | None = None,
+        self, premise: str, title: str | None = None,
         slug: str | None = None, seed: int | None = None, narration: bool = False,
     ) -> dict[str, Any]:  # fmt: skip
         """Create a project from a premise."""
@@ -314,7 +314,7 @@ class StudioAPI(Protocol):
 
     @op("create")
     def film_make(
-        self, premise: Annotated[str, Field(min_length=1, max_length=4000)], title: str | None = None,
+        self, premise: str, title: str | None = None,
         slug: str | None = None, seed: int | None = None, narration: bool = False, reuse: bool = False,
         resolution: str | None = None, fps: int | None = None, aspect: Aspect | None = None,
         burn_subtitles: bool = False,

@@ -38,7 +38,7 @@ def test_unknown_node_and_mode(sample_path):
     proc = moviegen("graph", "lantern-road", "prop:unicorn")
     assert proc.returncode == 1 and "no node 'prop:unicorn'" in proc.stderr and "Traceback" not in proc.stderr
     proc = moviegen("search", "lantern-road", "x", "--mode", "psychic")
-    assert proc.returncode == 2 and "unknown search mode" in proc.stderr
+    assert proc.returncode == 2 and "invalid mode for search_story" in proc.stderr and "'hybrid'" in proc.stderr
 
 
 def test_switching_to_jina_needs_a_re_embed_and_the_key_stays_secret(sample_path):

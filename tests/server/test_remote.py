@@ -93,7 +93,12 @@ def test_remote_and_local_brains_are_one_protocol(brain):
     from moviegen.brain.local import LocalBrain
     from moviegen.core.brain import Brain, CharacterLook, ImageRequest, MusicRequest, SpeechRequest, TextRequest
 
-    remote, local = RemoteBrain(brain.ws), LocalBrain()
+    from pathlib import Path
+
+    from moviegen.core.settings import Settings
+
+    same_world = Settings(projects_dir=Path(brain.env["MOVIEGEN_PROJECTS_DIR"]), home=Path(brain.env["MOVIEGEN_HOME"]))
+    remote, local = RemoteBrain(brain.ws), LocalBrain(same_world)
     try:
         assert isinstance(remote, Brain) and isinstance(local, Brain)
         assert remote.providers() == local.providers()

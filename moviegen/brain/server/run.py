@@ -14,7 +14,8 @@ from moviegen.core.errors import UsageError
 def _brain(workers: int = 1):
     from moviegen.brain.local import LocalBrain
 
-    return LocalBrain(workers=workers, mode="brain server")
+    # its render workers at a lower CPU priority: the server's own answers (and a studio beside it) come first
+    return LocalBrain(workers=workers, nice=5, mode="brain server")
 
 
 def check_bind(host: str, port: int, require_token: bool) -> bool:
