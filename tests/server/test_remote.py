@@ -90,11 +90,10 @@ def test_events_reach_listeners_and_stopping_the_brain_checkpoints_a_render(tmp_
 @pytest.mark.integration
 def test_remote_and_local_brains_are_one_protocol(brain):
     """The same requests give byte-identical results in-process and through the server."""
-    from moviegen.brain.local import LocalBrain
-    from moviegen.core.brain import Brain, CharacterLook, ImageRequest, MusicRequest, SpeechRequest, TextRequest
-
     from pathlib import Path
 
+    from moviegen.brain.local import LocalBrain
+    from moviegen.core.brain import Brain, CharacterLook, ImageRequest, MusicRequest, SpeechRequest, TextRequest
     from moviegen.core.settings import Settings
 
     same_world = Settings(projects_dir=Path(brain.env["MOVIEGEN_PROJECTS_DIR"]), home=Path(brain.env["MOVIEGEN_HOME"]))
