@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from moviegen.brain.providers.chat_provider import ChatProvider
 from moviegen.brain.providers.registry import ProviderSpec, Registry
-from moviegen.core.brain import TextRequest, TextResult
 from moviegen.core.errors import ProviderError
 
 NAME = "openai-compat"
 
 
-class OpenAICompat:
+class OpenAICompat(ChatProvider):
     def __init__(self, settings: Any, model: str | None = None, *, client: Any = None) -> None:
         from moviegen.brain.providers.chat_api import ChatAPI  # httpx loads with the provider, not the registry
 
@@ -49,14 +49,6 @@ class OpenAICompat:
     def __repr__(self) -> str:
         return f"OpenAICompat(url={self.api.url!r}, model={self.api.model!r})"
 
-    def generate(self, request: TextRequest) -> TextResult:
-        return self.api.complete(request)
-
-    def stream(self, request: TextRequest, on_text) -> TextResult:
-        return self.api.stream(request, on_text)
-
-    def close(self) -> None:
-        self.api.close()
 
 
 def register(registry: Registry) -> None:

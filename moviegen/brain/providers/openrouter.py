@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from moviegen.brain.providers.chat_provider import ChatProvider
 from moviegen.brain.providers.registry import ProviderSpec, Registry
-from moviegen.core.brain import TextRequest, TextResult
 from moviegen.core.errors import ProviderAuthError, ProviderError
 
 NAME = "openrouter"
@@ -31,7 +31,7 @@ def models_from(value: str | None) -> list[str]:
     return [m.strip() for m in (value or "").split(",") if m.strip()]
 
 
-class OpenRouter:
+class OpenRouter(ChatProvider):
     def __init__(self, settings: Any, model: str | None = None, *, client: Any = None) -> None:
         from moviegen.brain.providers.chat_api import ChatAPI  # httpx loads with the provider, not the registry
 
@@ -62,14 +62,6 @@ class OpenRouter:
     def __repr__(self) -> str:
         return f"OpenRouter(models={self.models!r})"
 
-    def generate(self, request: TextRequest) -> TextResult:
-        return self.api.complete(request)
-
-    def stream(self, request: TextRequest, on_text) -> TextResult:
-        return self.api.stream(request, on_text)
-
-    def close(self) -> None:
-        self.api.close()
 
 
 def register(registry: Registry) -> None:
