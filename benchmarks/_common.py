@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +48,34 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def brain_server(env: dict[str, str], workers: int = 1) -> Iterator[dict[str, str]]:
+    """`moviegen brain serve` on 127.0.0.1 for the block (its log beside MOVIEGEN_HOME), stopped after it;
+    yields the environment a client uses to reach it (MOVIEGEN_BRAIN_URL set)."""
+    import httpx
+
+    port = free_port()
+    log = open(Path(env["MOVIEGEN_HOME"]).parent / f"brain-{port}.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "moviegen", "brain", "serve", "--port", str(port),
+                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the brain did not start; see {log.name}")
+            time.sleep(0.1)
+        yield {**env, "MOVIEGEN_BRAIN_URL": f"ws://127.0.0.1:{port}/mcp/ws"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()

@@ -22,29 +22,19 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import ROOT, SAMPLE  # noqa: E402
+from benchmarks._common import ROOT, SAMPLE, brain_server  # noqa: E402
 
 
-def start(root: Path, port: int) -> subprocess.Popen:
+def world_with_sample(root: Path) -> dict[str, str]:
+    """A world with the sample screenplay imported and planned as project 'lr'."""
     env = {**os.environ, "MOVIEGEN_HOME": str(root / "home"), "MOVIEGEN_PROJECTS_DIR": str(root / "projects")}
     for args in (["import", str(SAMPLE), "--slug", "lr"], ["plan", "lr"]):
         subprocess.run([sys.executable, "-m", "moviegen", *args], env=env, check=True, capture_output=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moviegen", "brain", "serve", "--port", str(port), "--workers", "1"],
-        env=env, stdout=open(root / "brain.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
-    )  # fmt: skip
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit("the brain did not start")
+    return env
 
 
 def pct(values, q):
@@ -211,41 +201,42 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "brain.json")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="moviegen-brain-bench-"))
-    from tests.server.conftest import free_port
-
-    port = free_port()
-    proc = start(root, port)
     report = {}
-    try:
-        wc = widened_client(port, args.calls)
-        report["widened_client"] = wc
-        print("RemoteBrain (the CLI's and the studio's client), sequential: " + "; ".join(
-            f"{k} p50 {v['p50_ms']:.2f} ms, p99 {v['p99_ms']:.2f} ms" for k, v in wc.items()))  # fmt: skip
-        e2e = asyncio.run(edit_to_event(port, 300))
-        report["edit_to_event"] = e2e
-        print(f"edit in client A -> event in client B: p50 {e2e['p50_ms']:.2f} ms, p99 {e2e['p99_ms']:.2f} ms "
-              f"({e2e['edits']} saves)")  # fmt: skip
-        if args.quick:
-            return
-        rt = asyncio.run(round_trips(port, args.calls))
-        report["round_trip"] = rt
-        print(f"trivial tool call, sequential: WebSocket p50 {rt['ws']['p50_ms']:.2f} ms, p99 {rt['ws']['p99_ms']:.2f} ms; "
-              f"streamable HTTP p50 {rt['http']['p50_ms']:.2f} ms, p99 {rt['http']['p99_ms']:.2f} ms")  # fmt: skip
-        c = asyncio.run(concurrent(port, args.clients, args.seconds))
-        report["concurrent"] = c
-        print(f"{c['clients']} concurrent WebSocket clients, search_by_embedding: {c['calls_per_s']:,.0f} calls/s, "
-              f"p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms, {c['errors']} errors of {c['calls']:,}")  # fmt: skip
-        f = asyncio.run(fan_out(port, 100, 50))
-        report["events"] = f
-        print(
-            f"event to {f['listeners']} listeners: p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms ({f['deliveries']} deliveries)"
-        )
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2))
+    with brain_server(world_with_sample(root)) as served:
+        port = int(served["MOVIEGEN_BRAIN_URL"].rsplit(":", 1)[1].split("/")[0])
+        try:
+            measure(port, args, report)
+        finally:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(report, indent=2))
     print(f"-> {args.out}")
+
+
+def measure(port: int, args, report: dict) -> None:
+    """Each figure into ``report`` as it is measured (what was measured is kept if a later part fails)."""
+    wc = widened_client(port, args.calls)
+    report["widened_client"] = wc
+    print("RemoteBrain (the CLI's and the studio's client), sequential: " + "; ".join(
+        f"{k} p50 {v['p50_ms']:.2f} ms, p99 {v['p99_ms']:.2f} ms" for k, v in wc.items()))  # fmt: skip
+    e2e = asyncio.run(edit_to_event(port, 300))
+    report["edit_to_event"] = e2e
+    print(f"edit in client A -> event in client B: p50 {e2e['p50_ms']:.2f} ms, p99 {e2e['p99_ms']:.2f} ms "
+          f"({e2e['edits']} saves)")  # fmt: skip
+    if args.quick:
+        return
+    rt = asyncio.run(round_trips(port, args.calls))
+    report["round_trip"] = rt
+    print(f"trivial tool call, sequential: WebSocket p50 {rt['ws']['p50_ms']:.2f} ms, p99 {rt['ws']['p99_ms']:.2f} ms; "
+          f"streamable HTTP p50 {rt['http']['p50_ms']:.2f} ms, p99 {rt['http']['p99_ms']:.2f} ms")  # fmt: skip
+    c = asyncio.run(concurrent(port, args.clients, args.seconds))
+    report["concurrent"] = c
+    print(f"{c['clients']} concurrent WebSocket clients, search_by_embedding: {c['calls_per_s']:,.0f} calls/s, "
+          f"p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms, {c['errors']} errors of {c['calls']:,}")  # fmt: skip
+    f = asyncio.run(fan_out(port, 100, 50))
+    report["events"] = f
+    print(
+        f"event to {f['listeners']} listeners: p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms ({f['deliveries']} deliveries)"
+    )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 # From this folder, not as benchmarks._common: a dependency (grandiso) installs a top-level package named
 # 'benchmarks' that shadows this folder when imported by that name.
-from _common import ROOT, free_port  # noqa: E402
+from _common import ROOT, brain_server  # noqa: E402
 
 BASE = "Title: Contention\n\nINT. ROOM - DAY\n\nA room.\n"
 MARKER = re.compile(r"^Beat ([a-z]+)-(\d+)\.$", re.M)
@@ -182,30 +182,14 @@ def through_brain(url: str, saves: int = 500, env: dict[str, str] | None = None)
     return tally(final, run)
 
 
-def serve_brain(root: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
-    """`moviegen brain serve` on 127.0.0.1 with a project 'bench' (its screenplay: BASE)."""
-    import httpx
-
+def bench_project(env: dict[str, str]) -> None:
+    """The project 'bench' (its screenplay: BASE) in the world a brain server will serve."""
     from moviegen.core.models import ProjectInfo
     from moviegen.core.project import ProjectStore
 
     ProjectStore(Path(env["MOVIEGEN_PROJECTS_DIR"])).create(
         ProjectInfo(slug="bench", title="Bench", premise="saves under contention")
     ).write_screenplay(BASE)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moviegen", "brain", "serve", "--port", str(port), "--workers", "1"],
-        env=env, stdout=open(root / "brain.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
-    )  # fmt: skip
-    for _ in range(600):
-        if proc.poll() is not None:
-            break
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"the brain did not start:\n{(root / 'brain.log').read_text()[-2000:]}")
 
 
 def summary(runs: list[dict]) -> dict:
@@ -239,19 +223,11 @@ def main() -> None:
         report[mode] = summary([direct(mode, args.saves, env) for _ in range(args.runs)])
         print(mode, json.dumps({k: v for k, v in report[mode].items() if k != "runs"}), flush=True)
     if args.brain:
-        port = free_port()
-        proc = serve_brain(base, port, env)
-        try:
-            url = f"ws://127.0.0.1:{port}/mcp/ws"
+        bench_project(env)
+        with brain_server(env) as served:
+            url = served["MOVIEGEN_BRAIN_URL"]
             report["brain"] = summary([through_brain(url, args.saves, env) for _ in range(args.runs)])
             print("brain", json.dumps({k: v for k, v in report["brain"].items() if k != "runs"}), flush=True)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     print(f"-> {args.out}")

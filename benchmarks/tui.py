@@ -26,14 +26,12 @@ import contextlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SAMPLE, free_port, moviegen, world  # noqa: E402
+from _common import SAMPLE, brain_server, moviegen, world  # noqa: E402
 from _pty import Terminal  # noqa: E402
 
 F3, F5, ENTER, CTRL_R, F7 = b"\x1bOR", b"\x1b[15~", b"\r", b"\x12", b"\x1b[18~"
@@ -42,35 +40,6 @@ F3, F5, ENTER, CTRL_R, F7 = b"\x1bOR", b"\x1b[15~", b"\r", b"\x12", b"\x1b[18~"
 def _studio(env) -> list[str]:
     exe = Path(sys.executable).with_name("moviegen")
     return [str(exe), "tui"]
-
-
-@contextlib.contextmanager
-def brain_server(env, workers: int = 2) -> Iterator[dict]:
-    """`moviegen brain serve` on this machine for the block; yields the studio's environment to reach it."""
-    import httpx
-
-    port = free_port()
-    log = open(Path(env["MOVIEGEN_HOME"]).parent / f"brain-{port}.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("moviegen")), "brain", "serve", "--port", str(port),
-                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the brain did not start; see {log.name}")
-            time.sleep(0.1)
-        yield {**env, "MOVIEGEN_BRAIN_URL": f"ws://127.0.0.1:{port}/mcp/ws"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def startup(env, runs: int) -> dict:
@@ -165,7 +134,7 @@ def repeated(presses: int, runs: int, through_brain: bool) -> dict:
     each = []
     for _ in range(runs):
         env = prepared()
-        with brain_server(env) if through_brain else contextlib.nullcontext(env) as studio_env:
+        with brain_server(env, workers=2) if through_brain else contextlib.nullcontext(env) as studio_env:
             each.append(keys_and_idle(studio_env, presses))
 
     def median(key: str, figure: str) -> float:
@@ -191,7 +160,7 @@ def main() -> None:
         out["startup"] = startup(prepared(), args.runs)
         out["in_process"] = repeated(args.presses, args.key_runs, through_brain=False)
     if args.only in (None, "brain-server"):
-        with brain_server(prepared()) as studio_env:
+        with brain_server(prepared(), workers=2) as studio_env:
             out["startup_through_brain_server"] = startup(studio_env, args.runs)
         out["through_brain_server"] = repeated(args.presses, args.key_runs, through_brain=True)
     print(json.dumps(out, indent=2))
