@@ -116,9 +116,11 @@ class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps):
         text = (f"{chain[0][0]}:{chain[0][1]}" if chain[0][1] else chain[0][0]) if chain else "none configured"
         return {"text": text} | {cap: getattr(self.settings.providers, cap)[0] for cap in ("image", "speech", "music")}
 
-    def generate_text(self, request: TextRequest) -> TextResult:
-        """Through the router: the project's chain, retries, fallbacks, cache, budget and ledger."""
-        return self.router.call("text", request, TextResult)
+    def generate_text(self, request: TextRequest, *, check=None, on_text=None, job: str = "") -> TextResult:
+        """Through the router: the project's chain, retries, fallbacks, cache, budget and ledger. In-process
+        callers may pass ``check`` (raise ProviderResponseError for an unusable answer: repaired once, then the
+        next provider) and ``on_text`` (the answer as it streams)."""
+        return self.router.call("text", request, TextResult, check=check, on_text=on_text, job=job)
 
     def generate_image(self, request: ImageRequest) -> ImageResult:
         return self._provider("image").generate(request)

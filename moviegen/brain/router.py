@@ -85,14 +85,21 @@ class Router:
         return self._limits.get(name)
 
     # ------------------------------------------------------------------ a call
-    def call(self, capability: str, request: Any, result_type: type, *, job: str = "") -> Any:
+    def call(self, capability: str, request: Any, result_type: type, *, job: str = "",
+             check: Callable[[Any], None] | None = None, on_text: Callable[[str], None] | None = None) -> Any:
+        """The first answer of the chain. ``check`` raises ProviderResponseError for an answer the caller cannot
+        use (it is repaired once, then the next provider is tried; a failing answer is never cached);
+        ``on_text`` receives the answer as it streams, from providers that stream (others: once, whole)."""
         project_id = getattr(request, "project_id", "") or ""
         ledger = self.ledger_of(project_id) if project_id else None
         key = request_key(capability, request)
         stage = getattr(request, "task", "") or capability
         if ledger is not None and (hit := ledger.cached(key)) is not None:
             ledger.record(Entry(capability, hit["provider"], hit["model"], key, "cached", stage=stage, job=job))
-            return result_type.model_validate(hit["result"])
+            result = result_type.model_validate(hit["result"])
+            if on_text is not None:
+                on_text(result.text)
+            return result
         failures: list[str] = []
         for name, model in self.chain(capability, project_id):
             provider = self.provider(capability, name, model)
@@ -103,7 +110,8 @@ class Router:
             if ledger is not None and not offline:
                 self._check_budget(project_id, ledger, key, capability, name, model, request, stage, job)
             try:
-                result = self._attempts(capability, name, model or "", provider, request, ledger, key, stage, job)
+                result = self._attempts(capability, name, model or "", provider, request, ledger, key, stage, job,
+                                        check, on_text)  # fmt: skip
             except ProviderError as exc:
                 failures.append(f"{name}: {exc.message}")
                 continue
@@ -116,21 +124,31 @@ class Router:
             f"(MOVIEGEN_PROVIDERS__{capability.upper()})",
         )
 
-    def _attempts(self, capability, name, model, provider, request, ledger, key, stage, job):
+    def _attempts(self, capability, name, model, provider, request, ledger, key, stage, job, check=None,
+                  on_text=None):  # fmt: skip
         r = self.settings.router
         repaired = False
         attempt = 0
         while True:
             started = time.perf_counter()
+            charged = 0.0  # what an answer that failed ``check`` cost: the provider was paid for it
             try:
                 with self._limits[name].slot():
-                    result = provider.generate(request)
+                    if on_text is not None and hasattr(provider, "stream"):
+                        result = provider.stream(request, on_text)
+                    else:
+                        result = provider.generate(request)
+                        if on_text is not None:
+                            on_text(result.text)
+                if check is not None:
+                    charged = self._cost(name, model, getattr(result, "usage", None))
+                    check(result)
             except MoviegenError as exc:
                 latency = (time.perf_counter() - started) * 1000
                 status = {RateLimitedError: "rate_limited", ProviderUnavailableError: "timeout"}.get(type(exc), "failed")
                 if ledger is not None:
-                    ledger.record(Entry(capability, name, model, key, status, latency, stage=stage, job=job,
-                                        error=exc.message))  # fmt: skip
+                    ledger.record(Entry(capability, name, model, key, status, latency, cost_usd=charged, stage=stage,
+                                        job=job, error=exc.message))  # fmt: skip
                 self._breakers[name].failure()
                 if isinstance(exc, ProviderResponseError) and not repaired:
                     repaired = True
