@@ -151,12 +151,19 @@ class RemoteBrain(_Calls):
         raise AssertionError("unreachable")
 
     # ---------------------------------------------------------------- the Brain protocol (generation)
-    def generate_text(self, request):
+    def generate_text(self, request, *, check=None, on_text=None):
+        """The brain's router answers; ``check`` runs here on the answer (no repair over the wire) and
+        ``on_text`` gets it whole."""
         from moviegen.core.brain import TextResult
 
-        return TextResult.model_validate(self.call("generate_text", project_id=_project_of(request),
-                                                   task=request.task, prompt=request.prompt, seed=request.seed,
-                                                   params=request.params))  # fmt: skip
+        result = TextResult.model_validate(self.call("generate_text", project_id=_project_of(request),
+                                                     task=request.task, prompt=request.prompt, seed=request.seed,
+                                                     params=request.params))  # fmt: skip
+        if check is not None:
+            check(result)
+        if on_text is not None:
+            on_text(result.text)
+        return result
 
     def generate_image(self, request):
         import base64

@@ -14,20 +14,77 @@ story_app = typer.Typer()
 def develop(
     slug: str = typer.Argument(..., help="The project (see 'moviegen list')."),
     force: bool = typer.Option(False, "--force", help="Replace an existing screenplay and story files."),
-    json_out: bool = typer.Option(False, "--json", help="Print the story as JSON."),
+    step: bool = typer.Option(
+        False, "--step", help="Pause after each stage (logline, characters, places, outline, screenplay) for approval."
+    ),  # fmt: skip
+    resume: bool = typer.Option(
+        False, "--resume", help="Approve the paused stage and go on (or continue a development that stopped midway)."
+    ),  # fmt: skip
+    redo: bool = typer.Option(False, "--redo", help="Write the paused stage again."),
+    note_text: str = typer.Option("", "--note", help="With --redo: what to change, for the writer."),
+    to_end: bool = typer.Option(False, "--all", help="With --resume: no more pauses, develop to the end."),
+    json_out: bool = typer.Option(False, "--json", help="Print where development stands (and the story) as JSON."),
 ) -> None:
-    """Develop the story: logline, characters, places, outline and screenplay."""
-    story = context.brain().story_develop(slug, force=force)
+    """Develop the story: logline, characters, places, outline and screenplay, one stage at a time.
+
+    With --step it pauses after each stage; '--resume' approves and goes on, '--redo [--note TEXT]' writes the
+    stage again. Without a language model the offline story writer answers every stage."""
+    from moviegen.core.errors import UsageError
+
+    if sum([resume, redo, force or step]) > 1:
+        raise UsageError("--resume, --redo and a new development (--force/--step) exclude each other",
+                         f"e.g. 'moviegen develop {slug} --step', then 'moviegen develop {slug} --resume'")  # fmt: skip
+    if note_text and not redo:
+        raise UsageError("--note goes with --redo", f'moviegen develop {slug} --redo --note "more danger"')
+    brain = context.brain()
+    with out.status("developing the story…", spinner="dots") if not json_out else _quiet():
+        if redo:
+            where = brain.story_redo(slug, note=note_text)
+        elif resume:
+            where = brain.story_approve(slug, step=False if to_end else None)
+        else:
+            where = brain.story_develop(slug, force=force, step=step)
     if json_out:
-        emit_json(story)
+        emit_json(where)
         return
-    out.print(f"[bold]{story['title']}[/bold] — {story['logline']}\n")
-    for c in story["characters"]:
+    if where["state"] == "paused":
+        _show_stage(where)
+        note(f"\npaused after {where['stage']} (written by {where.get('by')}). Next: 'moviegen develop {slug} "
+             f"--resume' to approve and go on, or '--redo [--note TEXT]' to write it again")  # fmt: skip
+        return
+    out.print(f"[bold]{where['title']}[/bold] — {where['logline']}\n")
+    for c in where["characters"]:
         out.print(f"  [bold]{c['name']}[/bold] {c['full_name']}: {c['role']}; wants {c['want']}")
     out.print("")
-    for i, beat in enumerate(story["outline"], 1):
+    for i, beat in enumerate(where["outline"], 1):
         out.print(f"  {i}. {beat}")
-    note(f"\nwrote story/ and screenplay.fountain; next: moviegen plan {slug}")
+    makers = sorted({s["by"] for s in where["stages"].values() if s.get("by")})
+    note(f"\nwrote story/ and screenplay.fountain (by {', '.join(makers)}); next: moviegen plan {slug}")
+
+
+def _show_stage(where: dict) -> None:
+    stage, result = where["stage"], where["result"]
+    out.print(f"[bold]{stage}[/bold]\n")
+    if stage == "logline":
+        out.print(f"  [bold]{result['title']}[/bold] — {result['logline']}")
+    elif stage == "characters":
+        for c in result["characters"]:
+            out.print(f"  [bold]{c['name']}[/bold] {c['full_name']}: {c['role']}; wants {c['want']}")
+            out.print(f"      looks: {c['look']}; sounds: {c['voice']}")
+    elif stage == "places":
+        for p in result["locations"]:
+            out.print(f"  [bold]{p['name']}[/bold]: {p['description']}")
+    elif stage == "outline":
+        for i, beat in enumerate(result["outline"], 1):
+            out.print(f"  {i}. {beat}")
+    else:
+        out.print(result["screenplay"], markup=False)
+
+
+def _quiet():
+    from contextlib import nullcontext
+
+    return nullcontext()
 
 
 @story_app.command()

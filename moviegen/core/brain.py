@@ -108,7 +108,10 @@ class MusicRequest(BaseModel):
 
 @runtime_checkable
 class Brain(Protocol):
-    def generate_text(self, request: TextRequest) -> TextResult: ...
+    def generate_text(self, request: TextRequest, *, check: Any = None, on_text: Any = None) -> TextResult:
+        """``check(result)`` raises ProviderResponseError for an answer the caller cannot use (in the brain: it
+        is repaired once, then the next provider is asked); ``on_text(piece)`` receives the answer as it comes."""
+        ...
 
     def generate_image(self, request: ImageRequest) -> ImageResult: ...
 

@@ -61,5 +61,10 @@ def checkpoints_db(path: Path) -> Path:
     return state_dir(path) / "checkpoints.sqlite"
 
 
+def story_checkpoints_db(path: Path) -> Path:
+    """Story development's graph state (paused stages waiting for approval), apart from the renders'."""
+    return state_dir(path) / "story.sqlite"
+
+
 def render_lock(path: Path) -> Path:
     return state_dir(path) / "render.lock"

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
-from moviegen.core.brain import Brain, TextRequest
-from moviegen.core.errors import ProjectStateError, ProviderError, UsageError
-from moviegen.core.fountain import parse
-from moviegen.core.models import FilmFormat, ProjectInfo, Stage, Story
+from moviegen.core.brain import Brain, TextRequest, TextResult
+from moviegen.core.errors import UsageError
+from moviegen.core.models import FilmFormat, ProjectInfo, Story
 from moviegen.core.project import MAX_PREMISE, Project, ProjectStore
-from moviegen.core.scenes import scenes_of
 from moviegen.core.slug import slugify, validate_slug
-
-PROMPT = """You are a screenwriter. Develop a short film from this premise.
-Premise: {premise}
-Answer with JSON only, matching this schema: {schema}
-The screenplay field is Fountain text with 3-8 scenes and dialogue."""
 
 
 def validate_premise(premise: str) -> str:
@@ -55,31 +46,17 @@ def start_project(
 
 
 def develop(project: Project, brain: Brain, *, force: bool = False) -> Story:
-    if project.has_screenplay() and not force:
-        raise ProjectStateError(
-            f"{project.slug} already has a screenplay; developing again would replace it",
-            f"run 'moviegen develop {project.slug} --force' to start the story over (your edits would be lost)",
-        )
-    premise = validate_premise(project.info.premise or "")
-    request = TextRequest(
-        project_id=project.slug,
-        task="story.develop",
-        prompt=PROMPT.format(premise=premise, schema=Story.model_json_schema()),
-        json_schema=Story.model_json_schema(),
-        seed=project.info.seed,
-        params={"premise": premise, "title": project.info.title},
-    )
-    result = brain.generate_text(request)
-    try:
-        story = Story.model_validate_json(result.text)
-    except ValidationError as exc:
-        raise ProviderError(
-            f"the text provider '{result.provider}' returned a story moviegen cannot read ({exc.error_count()} problems)",
-            "try again, or switch provider with MOVIEGEN_PROVIDERS__TEXT",
-        ) from None
-    if not scenes_of(parse(story.screenplay)):
-        raise ProviderError(f"the text provider '{result.provider}' wrote a screenplay with no scenes", "try again")
-    project.write_story(story)
-    project.write_screenplay(story.screenplay)
-    project.update(stage=Stage.DEVELOPED)
-    return story
+    """Develop the whole story without pausing (the staged graph of :mod:`moviegen.services.story_flow`)."""
+    from moviegen.services import story_flow
+
+    where = story_flow.develop(project, writer(brain), force=force)
+    return Story.model_validate(where)
+
+
+def writer(brain: Brain):
+    """The brain's text router as story development calls it."""
+
+    def write(request: TextRequest, check=None) -> TextResult:
+        return brain.generate_text(request, check=check)
+
+    return write

@@ -9,12 +9,39 @@ from moviegen.core import atomic
 
 
 class StoryOps:
-    def story_develop(self, project_id: str, force: bool = False) -> dict[str, Any]:
-        from moviegen.services.story import develop
+    def story_develop(self, project_id: str, force: bool = False, step: bool = False) -> dict[str, Any]:
+        from moviegen.services import story_flow
 
-        story = develop(self.project(project_id), self, force=force)
-        self.bus.publish("story.developed", project=project_id, title=story.title)
-        return story.model_dump()
+        where = story_flow.develop(self.project(project_id), *self._story_hooks(project_id), force=force, step=step)
+        return self._story_told(project_id, where)
+
+    def story_review(self, project_id: str) -> dict[str, Any]:
+        from moviegen.services import story_flow
+
+        return story_flow.status(self.project(project_id))
+
+    def story_approve(self, project_id: str, step: bool | None = None) -> dict[str, Any]:
+        from moviegen.services import story_flow
+
+        where = story_flow.resume(self.project(project_id), *self._story_hooks(project_id), step=step)
+        return self._story_told(project_id, where)
+
+    def story_redo(self, project_id: str, note: str = "") -> dict[str, Any]:
+        from moviegen.services import story_flow
+
+        project = self.project(project_id)
+        where = story_flow.resume(project, *self._story_hooks(project_id), action="redo", note=note or None)
+        return self._story_told(project_id, where)
+
+    def _story_hooks(self, project_id: str):
+        from moviegen.services.story import writer
+
+        return writer(self), lambda kind, fields: self.bus.publish(kind, project=project_id, **fields)
+
+    def _story_told(self, project_id: str, where: dict[str, Any]) -> dict[str, Any]:
+        if where["state"] == "done" and where.get("title"):
+            self.bus.publish("story.developed", project=project_id, title=where["title"])
+        return where
 
     def screenplay_get(self, project_id: str) -> dict[str, Any]:
         project = self.project(project_id)
@@ -103,7 +130,6 @@ class StoryOps:
         shots = set_voice(self.project(project_id), name, voice)
         self.bus.publish("cast.recast", project=project_id, name=name, voice=voice)
         return {"name": name, "voice": voice, "shots": shots}
-
 
 
 def _expected(digest: str | None) -> str:
