@@ -103,8 +103,28 @@ class StudioAPI(Protocol):
 
     # ------------------------------------------------------------------ story
     @op("write")
-    def story_develop(self, project_id: ProjectId, force: bool = False) -> dict[str, Any]:
-        """Develop the story: logline, characters, places, outline and screenplay."""
+    def story_develop(self, project_id: ProjectId, force: bool = False, step: bool = False) -> dict[str, Any]:
+        """Develop the story: logline, characters, places, outline and screenplay, one text call per stage.
+        With ``step`` it pauses after each stage for story_approve or story_redo; ``force`` starts over on a
+        project that has a screenplay. Returns where development stands (see story_review)."""
+        ...
+
+    @op("read")
+    def story_review(self, project_id: ProjectId) -> dict[str, Any]:
+        """Where story development stands: none, paused (the stage, what it wrote and which provider wrote
+        it), interrupted (stopped midway; approve continues it) or done."""
+        ...
+
+    @op("write")
+    def story_approve(self, project_id: ProjectId, step: bool | None = None) -> dict[str, Any]:
+        """Approve the paused stage and go on (to the next pause, or with ``step`` false to the end); also
+        continues a development that was interrupted midway."""
+        ...
+
+    @op("write")
+    def story_redo(self, project_id: ProjectId, note: Annotated[str, Field(max_length=2000)] = "") -> dict[str, Any]:
+        """Write the paused stage again, with an optional note for the writer (a language model reads it; the
+        offline writer only changes its seed), and pause again."""
         ...
 
     @op("read")
@@ -244,7 +264,9 @@ class StudioAPI(Protocol):
         ...
 
     @op("read")
-    def search_similar_workflows(self, description: str, project_id: ProjectId, limit: Limit = 5) -> list[dict[str, Any]]:
+    def search_similar_workflows(
+        self, description: str, project_id: ProjectId, limit: Limit = 5
+    ) -> list[dict[str, Any]]:
         """Past runs most like a description."""
         ...
 
