@@ -70,6 +70,7 @@ def request_for(stage: str, state: DevelopState, project_id: str) -> TextRequest
         system=system,
         prompt=prompt,
         json_schema=stages.MODELS[stage].model_json_schema(),
+        max_tokens=stages.MAX_TOKENS[stage],
         seed=state["seed"] + VARIANT_SEED * variant,
         params=params,
     )
@@ -101,11 +102,12 @@ def build(project: Project, write: Writer, notify: Notify):
                 return Command(goto=following)
             notify("story.paused", {"stage": stage})
             decision = interrupt({"stage": stage})
+            mode = {} if decision.get("step") is None else {"step": decision["step"]}
             if decision.get("action") == "redo":
                 variants = {**state.get("variants", {}), stage: state.get("variants", {}).get(stage, 0) + 1}
                 notes = {**state.get("notes", {}), stage: decision.get("note") or ""}
-                return Command(goto=f"write_{stage}", update={"variants": variants, "notes": notes})
-            return Command(goto=following)
+                return Command(goto=f"write_{stage}", update={"variants": variants, "notes": notes, **mode})
+            return Command(goto=following, update=mode)
 
         return node
 
@@ -200,16 +202,14 @@ def resume(project: Project, write: Writer, notify: Notify = None, *, action: st
             snapshot = app.get_state(CONFIG)
             where = _describe(project, snapshot)
             if where["state"] == "paused":
-                if step is not None:
-                    app.update_state(CONFIG, {"step": step})
-                app.invoke(Command(resume={"action": action, "note": note}), CONFIG)
+                app.invoke(Command(resume={"action": action, "note": note, "step": step}), CONFIG)
             elif where["state"] == "interrupted":
                 if action == "redo":
                     raise ProjectStateError(f"{project.slug}'s development stopped while writing; nothing to redo",
                                             f"run 'moviegen develop {project.slug} --resume' to continue it")  # fmt: skip
-                if step is not None:
-                    app.update_state(CONFIG, {"step": step})
-                app.invoke(None, CONFIG)
+                app.invoke(None, CONFIG)  # the stage that failed runs again
+                if step is False and _describe(project, app.get_state(CONFIG))["state"] == "paused":
+                    app.invoke(Command(resume={"action": "approve", "step": False}), CONFIG)
             else:
                 raise ProjectStateError(
                     f"{project.slug} has no story development waiting ({where['state']})",

@@ -74,6 +74,9 @@ MODELS: dict[str, type[_Strict]] = {
     "screenplay": ScreenplayText,
 }
 
+MAX_TOKENS = {"logline": 400, "characters": 2000, "places": 1200, "outline": 1200, "screenplay": 8000}
+"""A stage's answer at most: a cap for the model, and what a budget check reserves for the call."""
+
 
 # ---------------------------------------------------------------------------------------------- prompts
 @cache

@@ -11,10 +11,11 @@ def test_cost_lists_every_call_of_a_project(tmp_path):
     moviegen("new", "A keeper teaches a runaway to read the storm signals", "--slug", "keeper", check=True)
     moviegen("develop", "keeper", check=True)
     report = json.loads(moviegen("cost", "keeper", "--json", "-n", "5", check=True).stdout)
-    assert report["calls"] == 1 and report["total_usd"] == 0 and report["budget_usd"] is None
-    assert report["entries"][0]["provider"] == "story-writer" and report["entries"][0]["stage"] == "story.develop"
+    assert report["calls"] == 5 and report["total_usd"] == 0 and report["budget_usd"] is None  # one per stage
+    assert report["entries"][0]["provider"] == "story-writer" and report["entries"][0]["stage"] == "story.screenplay"
+    assert set(report["by_stage"]) == {f"story.{s}" for s in ("logline", "characters", "places", "outline", "screenplay")}
     text = moviegen("cost", "keeper", check=True).stdout
-    assert "0.0000 USD over 1 calls" in text and "no budget set" in text
+    assert "0.0000 USD over 5 calls" in text and "no budget set" in text
     proc = moviegen("cost", "nope")
     assert proc.returncode == 1 and "no project 'nope'" in proc.stderr
 

@@ -14,6 +14,7 @@ from moviegen.core.errors import (
     ConflictError,
     NotFoundError,
     ProjectNotFoundError,
+    ProjectStateError,
     ScreenplayParseError,
     UsageError,
 )
@@ -268,3 +269,20 @@ def test_access_denied_is_the_same_class_over_the_wire(server):
             remote.shots_plan("mine")  # a writer does not plan
     finally:
         remote.close()
+
+
+def test_story_development_pauses_for_approval_the_same_way(api):
+    slug = fresh_slug(api, "steps")
+    api.project_create("A lighthouse keeper teaches a runaway to read the storm signals", slug=slug)
+    first = api.story_develop(slug, step=True)
+    assert (first["state"], first["stage"]) == ("paused", "logline") and first["result"]["title"]
+    assert api.story_review(slug)["stage"] == "logline"
+    second = api.story_approve(slug)
+    assert second["stage"] == "characters" and second["result"]["characters"]
+    redone = api.story_redo(slug, note="older")
+    assert redone["stage"] == "characters" and redone["variants"] == {"characters": 1}
+    done = api.story_approve(slug, step=False)
+    assert done["state"] == "done" and done["screenplay"] and api.project_status(slug)["stage"] == "developed"
+    with pytest.raises(ProjectStateError):
+        api.story_redo(slug)
+    api.project_delete(slug)
