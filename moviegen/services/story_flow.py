@@ -100,7 +100,6 @@ def build(project: Project, write: Writer, notify: Notify):
         def node(state: DevelopState) -> Command:
             if not state.get("step"):
                 return Command(goto=following)
-            notify("story.paused", {"stage": stage})
             decision = interrupt({"stage": stage})
             mode = {} if decision.get("step") is None else {"step": decision["step"]}
             if decision.get("action") == "redo":

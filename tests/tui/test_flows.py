@@ -56,7 +56,9 @@ def test_create_develop_plan_render_and_open_the_film(tmp_path, monkeypatch):
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ProjectScreen))
             screen = app.screen
-            await pilot.press("ctrl+d")
+            await pilot.press("ctrl+d")  # a stage at a time: approve all the rest at the first pause
+            await until(pilot, lambda: screen.pane("story").review is not None, what="the logline for approval")
+            await pilot.click("#approve-all")
             await until(pilot, lambda: "EXT." in screen.query_one(FountainArea).text
                         or "INT." in screen.query_one(FountainArea).text, what="the screenplay")  # fmt: skip
             await pilot.press("ctrl+l")

@@ -41,6 +41,8 @@ class StoryOps:
     def _story_told(self, project_id: str, where: dict[str, Any]) -> dict[str, Any]:
         if where["state"] == "done" and where.get("title"):
             self.bus.publish("story.developed", project=project_id, title=where["title"])
+        elif where["state"] == "paused":  # announced once the pause is stored: a reader sees it waiting
+            self.bus.publish("story.paused", project=project_id, stage=where["stage"], by=where.get("by"))
         return where
 
     def screenplay_get(self, project_id: str) -> dict[str, Any]:

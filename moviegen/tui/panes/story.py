@@ -1,6 +1,10 @@
 """Story: logline, characters, places and outline beside the screenplay editor. Saving is atomic and refuses
 to overwrite a change made elsewhere since the text was loaded: the conflict is shown, nothing is lost. A save
-made by another client of the same brain shows up here at once, unless the editor holds unsaved text."""
+made by another client of the same brain shows up here at once, unless the editor holds unsaved text.
+
+Development goes a stage at a time (ctrl+d): the stage just written is shown above the notes with who wrote it,
+to Approve (F5), Redo with a note for the writer (F6) or approve all the rest (F7) — whether it was started
+here, in another studio or with 'moviegen develop --step'."""
 
 from __future__ import annotations
 
@@ -9,12 +13,12 @@ import difflib
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Markdown
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Markdown
 
 from moviegen.core.errors import ConflictError, MoviegenError
 from moviegen.tui.panes.base import Pane
-from moviegen.tui.widgets.dialogs import ConfirmDialog, TextDialog
+from moviegen.tui.widgets.dialogs import ConfirmDialog, PromptDialog, TextDialog
 from moviegen.tui.widgets.fountain_area import FountainArea
 
 STORY_FILES = ("logline", "bible", "outline")
@@ -25,6 +29,9 @@ class StoryPane(Pane):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("f8", "reload_screenplay", "Reload"),
+        Binding("f5", "approve_stage", "Approve stage", show=False),
+        Binding("f6", "redo_stage", "Redo stage", show=False),
+        Binding("f7", "approve_all", "Approve all", show=False),
     ]
 
     def __init__(self, slug: str, status: dict | None = None, **kwargs) -> None:
@@ -33,10 +40,17 @@ class StoryPane(Pane):
         self.loaded_text = ""
         self.saving: set[str] | None = None  # while a save is on its way: the digests announced meanwhile
         self.notes: dict[str, str] = {}  # the story files as shown
+        self.review: dict | None = None  # where development stands, when it waits for approval
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             with VerticalScroll(id="notes"):
+                with Vertical(id="review"):
+                    yield Markdown(id="stage")
+                    with Horizontal(id="review-buttons"):
+                        yield Button("Approve F5", variant="success", id="approve-stage")
+                        yield Button("Redo… F6", variant="warning", id="redo-stage")
+                        yield Button("All F7", id="approve-all")
                 yield Markdown(id="logline")
                 yield Markdown(id="bible")
                 yield Markdown(id="outline")
@@ -51,6 +65,8 @@ class StoryPane(Pane):
         def read():
             screenplay = self.brain.screenplay_get(self.slug)  # first: the editor shows it before the notes
             files = {name: self.brain.story_file_get(self.slug, name)["text"] for name in STORY_FILES} if story else {}
+            if story:
+                files["review"] = self.brain.story_review(self.slug)
             return files, screenplay
 
         self.background(read, self._show, group="story-read" if story else "screenplay-read")
@@ -62,12 +78,73 @@ class StoryPane(Pane):
             if area.text != screenplay["text"]:  # (and never move the cursor for nothing)
                 area.load_text(screenplay["text"])
             self.loaded_text, self.digest = screenplay["text"], screenplay["digest"]
+        if "review" in files:
+            self._show_review(files.pop("review"))
         if "logline" in files:
-            files["logline"] = files["logline"] or "*No story yet — ctrl+d develops it.*"
+            files["logline"] = files["logline"] or "*No story yet — ctrl+d develops it, a stage at a time.*"
         for name, text in files.items():
             if self.notes.get(name) != text:  # a long bible takes a while to lay out: only when it changed
                 self.notes[name] = text
                 self.query_one(f"#{name}", Markdown).update(text)
+
+    # ------------------------------------------------------------------ development, a stage at a time
+    def _show_review(self, where: dict) -> None:
+        paused = where.get("state") == "paused"
+        self.review = where if paused else None
+        box = self.query_one("#review")
+        box.display = paused
+        if paused:
+            self.query_one("#stage", Markdown).update(stage_markdown(where))
+
+    def develop(self) -> None:
+        """Start developing, a stage at a time (or show the stage that waits)."""
+        if self.review is not None:
+            self.app.notify(f"the {self.review['stage']} waits for you: F5 approves, F6 writes it again",
+                            severity="warning")  # fmt: skip
+            return
+        self.app.notify("developing the story, a stage at a time…")
+        self.background(lambda: self.brain.story_develop(self.slug, step=True), self._decided, group="develop")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"approve-stage": self.action_approve_stage, "redo-stage": self.action_redo_stage,
+                   "approve-all": self.action_approve_all}  # fmt: skip
+        if event.button.id in actions:
+            event.stop()
+            actions[event.button.id]()
+
+    def action_approve_stage(self) -> None:
+        self._decide(lambda: self.brain.story_approve(self.slug))
+
+    def action_approve_all(self) -> None:
+        self._decide(lambda: self.brain.story_approve(self.slug, step=False))
+
+    def action_redo_stage(self) -> None:
+        if self.review is None:
+            self.app.notify("no stage is waiting for approval", severity="warning")
+            return
+
+        def redo(note: str | None) -> None:
+            if note is not None:  # escape: not redone
+                self._decide(lambda: self.brain.story_redo(self.slug, note=note))
+
+        self.app.push_screen(PromptDialog(f"Write the {self.review['stage']} again — a note for the writer "
+                                          "(optional):", "e.g. make the keeper older"), redo)  # fmt: skip
+
+    def _decide(self, call) -> None:
+        if self.review is None:
+            self.app.notify("no stage is waiting for approval", severity="warning")
+            return
+        self.query_one("#review").display = False
+        self.review = None
+        self.app.notify("writing…")
+        self.background(call, self._decided, group="develop")
+
+    def _decided(self, where: dict) -> None:
+        self._show_review(where)
+        if where["state"] == "done":
+            self.app.notify("story developed")
+        elif where["state"] == "paused":
+            self.app.notify(f"{where['stage']} written by {where.get('by')}: F5 approves, F6 redoes")
 
     def changed(self, what: str, digest: str | None) -> None:
         if what == "screenplay" and digest is not None:
@@ -141,3 +218,21 @@ class StoryPane(Pane):
             self.app.push_screen(ConfirmDialog("Discard your unsaved edits and load the file from disk?"), answer)
         else:
             answer(True)
+
+
+def stage_markdown(where: dict) -> str:
+    """A stage waiting for approval, as the pane shows it."""
+    stage, result = where["stage"], where.get("result") or {}
+    head = f"### {stage.title()} — for approval\n*written by {where.get('by') or 'unknown'}*\n\n"
+    if stage == "logline":
+        body = f"**{result.get('title', '')}** — {result.get('logline', '')}"
+    elif stage == "characters":
+        body = "\n".join(f"- **{c['name']}** {c['full_name']}: {c['role']}; wants {c['want']}. *{c['look']}*; "
+                         f"sounds {c['voice']}" for c in result.get("characters", []))  # fmt: skip
+    elif stage == "places":
+        body = "\n".join(f"- **{p['name']}**: {p['description']}" for p in result.get("locations", []))
+    elif stage == "outline":
+        body = "\n".join(f"{n}. {beat}" for n, beat in enumerate(result.get("outline", []), 1))
+    else:
+        body = "```\n" + result.get("screenplay", "")[:4000] + "\n```"
+    return head + body

@@ -92,9 +92,8 @@ class ProjectScreen(Screen):
 
     # ------------------------------------------------------------------ actions across tabs
     def action_develop(self) -> None:
-        self.app.notify("developing the story…")
-        self.pane("story").background(lambda: self.app.brain.story_develop(self.slug),
-                                      lambda _: self.app.notify("story developed"), group="develop")  # fmt: skip
+        self.action_tab("story")
+        self.pane("story").develop()
 
     def action_plan(self) -> None:
         self.pane("story").background(lambda: self.app.brain.shots_plan(self.slug),
