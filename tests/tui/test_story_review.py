@@ -21,7 +21,7 @@ def shown(screen) -> str:
     return screen.pane("story").query_one("#stage", Markdown)._markdown
 
 
-def test_approve_redo_and_approve_all_in_the_story_tab():
+def test_approve_redo_and_approve_all_in_the_story_tab_by_key_and_button():
     async def main():
         brain = make_brain()
         brain.project_create(PREMISE, slug="keeper")
@@ -34,7 +34,7 @@ def test_approve_redo_and_approve_all_in_the_story_tab():
             await until(pilot, lambda: story.review is not None, what="the logline for approval")
             assert story.query_one("#review").display and "Logline — for approval" in shown(screen)
             assert "story-writer" in shown(screen)
-            await pilot.click("#approve-stage")
+            await pilot.press("f9")  # approve, from the keyboard
             await until(pilot, lambda: story.review is not None and story.review["stage"] == "characters",
                         what="the characters")  # fmt: skip
             before = shown(screen)

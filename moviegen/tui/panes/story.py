@@ -3,7 +3,7 @@ to overwrite a change made elsewhere since the text was loaded: the conflict is 
 made by another client of the same brain shows up here at once, unless the editor holds unsaved text.
 
 Development goes a stage at a time (ctrl+d): the stage just written is shown above the notes with who wrote it,
-to Approve (F5), Redo with a note for the writer (F6) or approve all the rest (F7) — whether it was started
+to Approve (F9), Redo with a note for the writer (F10) or approve all the rest (F12) — whether it was started
 here, in another studio or with 'moviegen develop --step'."""
 
 from __future__ import annotations
@@ -29,9 +29,6 @@ class StoryPane(Pane):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("f8", "reload_screenplay", "Reload"),
-        Binding("f5", "approve_stage", "Approve stage", show=False),
-        Binding("f6", "redo_stage", "Redo stage", show=False),
-        Binding("f7", "approve_all", "Approve all", show=False),
     ]
 
     def __init__(self, slug: str, status: dict | None = None, **kwargs) -> None:
@@ -48,9 +45,9 @@ class StoryPane(Pane):
                 with Vertical(id="review"):
                     yield Markdown(id="stage")
                     with Horizontal(id="review-buttons"):
-                        yield Button("Approve F5", variant="success", id="approve-stage")
-                        yield Button("Redo… F6", variant="warning", id="redo-stage")
-                        yield Button("All F7", id="approve-all")
+                        yield Button("Approve F9", variant="success", id="approve-stage")
+                        yield Button("Redo… F10", variant="warning", id="redo-stage")
+                        yield Button("All F12", id="approve-all")
                 yield Markdown(id="logline")
                 yield Markdown(id="bible")
                 yield Markdown(id="outline")
@@ -99,7 +96,7 @@ class StoryPane(Pane):
     def develop(self) -> None:
         """Start developing, a stage at a time (or show the stage that waits)."""
         if self.review is not None:
-            self.app.notify(f"the {self.review['stage']} waits for you: F5 approves, F6 writes it again",
+            self.app.notify(f"the {self.review['stage']} waits for you: F9 approves, F10 writes it again",
                             severity="warning")  # fmt: skip
             return
         self.app.notify("developing the story, a stage at a time…")
@@ -144,7 +141,7 @@ class StoryPane(Pane):
         if where["state"] == "done":
             self.app.notify("story developed")
         elif where["state"] == "paused":
-            self.app.notify(f"{where['stage']} written by {where.get('by')}: F5 approves, F6 redoes")
+            self.app.notify(f"{where['stage']} written by {where.get('by')}: F9 approves, F10 redoes")
 
     def changed(self, what: str, digest: str | None) -> None:
         if what == "screenplay" and digest is not None:

@@ -41,6 +41,9 @@ class ProjectScreen(Screen):
         Binding("ctrl+x", "cancel_render", "Cancel"),
         Binding("ctrl+o", "open_film", "Open film", show=False),
         *[Binding(f"f{n}", f"tab('{tab}')", title, show=False) for n, (tab, title, _) in enumerate(TABS, 2)],
+        Binding("f9", "story('approve_stage')", "Approve stage", show=False),
+        Binding("f10", "story('redo_stage')", "Redo stage", show=False),
+        Binding("f12", "story('approve_all')", "Approve all", show=False),
     ]
 
     def __init__(self, status: dict[str, Any]) -> None:
@@ -94,6 +97,11 @@ class ProjectScreen(Screen):
     def action_develop(self) -> None:
         self.action_tab("story")
         self.pane("story").develop()
+
+    def action_story(self, action: str) -> None:
+        """The story's review keys work from any tab: the stage waiting for approval is on the Story tab."""
+        self.action_tab("story")
+        getattr(self.pane("story"), f"action_{action}")()
 
     def action_plan(self) -> None:
         self.pane("story").background(lambda: self.app.brain.shots_plan(self.slug),
