@@ -46,6 +46,16 @@ _WORKERS = typer.Option(
     help="Worker processes when no brain server runs (0 = one per CPU core, 1 = in-process).",
 )  # fmt: skip
 _JSON = typer.Option(False, "--json", help="Print the render report as JSON.")
+_ESTIMATE = typer.Option(
+    False, "--estimate",
+    help="List the calls it would make, what they would cost and which are cached; send and spend nothing.",
+)  # fmt: skip
+
+
+def _print_estimate(est: dict, json_out: bool) -> None:
+    from moviegen.cli.estimate import print_estimate
+
+    emit_json(est) if json_out else print_estimate(est)
 
 
 @film_app.command("render")
@@ -56,10 +66,14 @@ def render_cmd(
     aspect: Aspect = _ASPECT,
     burn_subtitles: bool = _BURN,
     workers: int = _WORKERS,
+    estimate: bool = _ESTIMATE,
     json_out: bool = _JSON,
 ) -> None:
     """Render the film: voices, frames, score, mix, subtitles and an MP4 in renders/."""
     brain = context.brain(workers)
+    if estimate:
+        return _print_estimate(brain.render_estimate(slug, resolution=resolution, fps=fps, aspect=_aspect(aspect),
+                                                     burn_subtitles=burn_subtitles), json_out)  # fmt: skip
     job = brain.render_start(slug, resolution=resolution, fps=fps, aspect=_aspect(aspect),
                              burn_subtitles=burn_subtitles)  # fmt: skip
     report = follow_job(brain, job, quiet=json_out)
@@ -78,10 +92,15 @@ def make(
     aspect: Aspect = _ASPECT,
     burn_subtitles: bool = _BURN,
     workers: int = _WORKERS,
+    estimate: bool = _ESTIMATE,
     json_out: bool = _JSON,
 ) -> None:
     """Premise to film in one go: new + develop + plan + render."""
     brain = context.brain(workers)
+    if estimate:
+        return _print_estimate(brain.make_estimate(premise, title=title, slug=slug, seed=seed, narration=narration,
+                                                   resolution=resolution, fps=fps, aspect=_aspect(aspect),
+                                                   burn_subtitles=burn_subtitles), json_out)  # fmt: skip
     job = brain.film_make(premise, title=title, slug=slug, seed=seed, narration=narration, resolution=resolution,
                           fps=fps, aspect=_aspect(aspect), burn_subtitles=burn_subtitles)  # fmt: skip
     report = follow_job(brain, job, quiet=json_out)
@@ -91,10 +110,13 @@ def make(
 @film_app.command()
 def demo(
     workers: int = _WORKERS,
+    estimate: bool = _ESTIMATE,
     json_out: bool = _JSON,
 ) -> None:
     """Make the demo film ('Lantern Road') from a premise, offline. Run again: it reuses finished work."""
     brain = context.brain(workers)
+    if estimate:
+        return _print_estimate(brain.make_estimate(DEMO_PREMISE, title=DEMO_TITLE, slug=DEMO_SLUG, reuse=True), json_out)
     job = brain.film_make(DEMO_PREMISE, title=DEMO_TITLE, slug=DEMO_SLUG, reuse=True)
     report = follow_job(brain, job, quiet=json_out)
     if json_out:
