@@ -1,4 +1,4 @@
-"""Memory commands: search, graph, reindex."""
+"""Memory commands: search, ask, graph, reindex, check."""
 
 from __future__ import annotations
 
@@ -33,6 +33,137 @@ def search(
         found_by = "+".join(sorted(hit["ranks"]))
         snippet = " ".join(hit["text"].split())[:160]
         out.print(f"{i}. [bold]{hit['title'] or hit['id']}[/bold] [dim]({hit['kind']}, {found_by})[/dim]\n   {snippet}")
+
+
+@memory_app.command()
+def ask(
+    slug: str = typer.Argument(..., help="The project (see 'moviegen list')."),
+    question: str = typer.Argument(..., help="A question about the project, in your own words."),
+    json_out: bool = typer.Option(False, "--json", help="Print the finished answer as JSON (nothing streams)."),
+) -> None:
+    """Ask about the project: its language model answers from the project's own documents, citing them as [1],
+    [2], as it writes; with no language model configured, the passages that answer it best."""
+    brain = context.brain()
+    if json_out:
+        emit_json(brain.assistant_ask(slug, question))
+        return
+    result, shown = _streamed_answer(brain, slug, question)
+    if result["mode"] != "llm":
+        if shown:  # a model began, then failed: what it wrote is not the answer
+            _write("\n")
+            note("[dim](the model broke off)[/dim]")
+        _passages(result)
+        return
+    text = result["answer"]
+    if text.startswith(shown):
+        _write(text[len(shown):])
+    else:  # a model broke off mid-answer and the next one answered: the answer, whole
+        _write("\n")
+        note("[dim](the first model broke off; the whole answer:)[/dim]")
+        _write(text)
+    _write("\n")
+    if result.get("sources"):
+        out.print("\n[bold]Sources[/bold]")
+    for src in result["sources"]:  # the cited ones bright, the others dim
+        line = f"\\[{src['n']}] {_escape(src['title'])}"
+        cited = src["n"] in result["citations"]
+        out.print(f"[bold]{line}[/bold][dim]{_where(src)}[/dim]" if cited else f"[dim]{line}{_where(src)}[/dim]")
+    if result.get("dropped"):
+        note(f"[dim]taken out: citations of passages that do not exist ({', '.join(map(str, result['dropped']))})[/dim]")
+    if result.get("provider"):
+        note(f"[dim]answered by {result['provider']}{':' + result['model'] if result.get('model') else ''}[/dim]")
+
+
+def _streamed_answer(brain, slug: str, question: str) -> tuple[dict, str]:
+    """Ask, printing the answer as it arrives: the project's events are followed (``assistant.delta`` with this
+    question's ask_id) while the call runs in a thread. Returns the result and what was printed of it. A piece
+    missed (this listener joined late) stops the printing; the rest is printed from the result."""
+    import asyncio
+    import threading
+    import uuid
+    from contextlib import suppress
+
+    ask_id = uuid.uuid4().hex[:12]
+    shown: list[str] = []
+    state = {"at": 0, "gap": False}
+
+    def heard(event: dict) -> None:
+        if event.get("kind") != "assistant.delta" or event.get("ask_id") != ask_id or state["gap"]:
+            return
+        if event.get("offset") != state["at"]:
+            state["gap"] = True
+            return
+        shown.append(event["text"])
+        state["at"] += len(event["text"])
+        _write(event["text"])
+
+    async def run() -> dict:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future = loop.create_future()
+
+        def settle(result, error) -> None:
+            if not done.done():
+                done.set_exception(error) if error is not None else done.set_result(result)
+
+        def call() -> None:
+            try:
+                result = brain.assistant_ask(slug, question, ask_id=ask_id)
+            except BaseException as exc:  # noqa: BLE001 - raised again where the command waits for it
+                loop.call_soon_threadsafe(settle, None, exc)
+            else:
+                loop.call_soon_threadsafe(settle, result, None)
+
+        events = brain.events(slug)
+
+        async def listen() -> None:
+            async for event in events:
+                heard(event)
+
+        listener = asyncio.create_task(listen())
+        for _ in range(3):  # an in-process brain's listener is in place after its first step
+            await asyncio.sleep(0)
+        threading.Thread(target=call, name="moviegen-ask", daemon=True).start()  # Ctrl-C does not wait for it
+        try:
+            return await done
+        finally:
+            listener.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await listener
+            with suppress(Exception):
+                await events.aclose()
+
+    result = asyncio.run(run())
+    return result, "".join(shown)
+
+
+def _passages(result: dict) -> None:
+    if result.get("warning"):
+        err.print(f"[yellow]warning:[/yellow] {_escape(result['warning'])}")
+    note(f"[dim]{_escape(result['mode'])}[/dim]")
+    if not result["sources"]:
+        note("nothing in this project answers that")
+    for src in result["sources"]:
+        out.print(f"[bold]\\[{src['n']}] {_escape(src['title'])}[/bold][dim]{_where(src)}[/dim]\n    {_escape(src['text'])}")
+
+
+def _where(src: dict) -> str:
+    scene = src.get("scene")
+    if src.get("kind") == "scene" or scene is None:
+        return f" ({src.get('kind', 'document')})"
+    return f" ({src.get('kind', 'document')}, scene {scene})"
+
+
+def _write(text: str) -> None:
+    import sys
+
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
 
 
 @memory_app.command()

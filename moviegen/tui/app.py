@@ -30,7 +30,7 @@ CSS = [
 ]
 # what an event changed in a project, for the panes that show it
 EDITS = {
-    "screenplay.updated": "screenplay", "story.updated": "story", "story.developed": "story",
+    "screenplay.updated": "screenplay", "story.updated": "story", "story.developed": "story", "story.paused": "story",
     "shots.planned": "shots", "storyboard.painted": "takes", "take.painted": "takes", "take.approved": "takes",
     "take.rejected": "takes", "cast.recast": "cast",
 }  # fmt: skip
@@ -86,6 +86,8 @@ class StudioApp(App):
         from moviegen.tui.screens.project import ProjectScreen
         from moviegen.tui.screens.projects import ProjectsScreen
 
+        if not self.screen_stack:  # an event that arrives while the studio closes
+            return
         event = message.event
         kind, project = event.get("kind", ""), event.get("project", "")
         if kind.startswith("job."):
@@ -94,6 +96,8 @@ class StudioApp(App):
                 self._job_changed(*reduced)
         elif kind in EDITS and isinstance(self.screen, ProjectScreen) and self.screen.slug == project:
             self.screen.post_message(ProjectChanged(project, EDITS[kind], event.get("digest")))
+        elif kind.startswith("assistant.") and isinstance(self.screen, ProjectScreen) and self.screen.slug == project:
+            self.screen.pane("assistant").heard(event)  # an answer as it is written
         elif kind in ("project.created", "project.deleted") and isinstance(self.screen, ProjectsScreen):
             self.screen.action_refresh()
 

@@ -63,6 +63,8 @@ def test_a_development_paused_elsewhere_waits_here():
             await settle(app, pilot)
             screen = await open_first_project(app, pilot)
             story = screen.pane("story")
+            await asyncio.sleep(1.0)  # the studio follows the project's events from now on (under load: later)
+            await settle(app, pilot)
             await asyncio.to_thread(brain.story_develop, "keeper", step=True)  # another client, same brain
             await until(pilot, lambda: story.review is not None, what="the paused logline")
             await pilot.press("ctrl+d")  # not started twice: the stage waits

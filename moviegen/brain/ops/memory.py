@@ -157,7 +157,48 @@ class MemoryOps:
 
         return analyze(inside(self.project(project_id).path, path))
 
-    def assistant_ask(self, project_id: str, question: str) -> dict[str, Any]:
+    def assistant_ask(self, project_id: str, question: str, ask_id: str | None = None) -> dict[str, Any]:
+        """Answered by the project's text chain when it has a language model (streamed as ``assistant.delta``
+        events), else from the search alone; ``ask_id`` (made up when not given) marks its events."""
+        import uuid
+
         from moviegen.services.assistant import answer
 
-        return answer(self.knowledge(project_id), question)
+        ask_id = ask_id or uuid.uuid4().hex[:12]
+        store = self.knowledge(project_id)
+        chain = self.router.chain("text", project_id)
+        offline = {name for name, _ in chain if self.router.registry.get("text", name).offline}
+        generate = None
+        if any(name not in offline for name, _ in chain):
+
+            def generate(request, on_text):
+                return self.generate_text(request, on_text=on_text)
+
+        def publish(kind: str, **fields: Any) -> None:
+            self.bus.publish(kind, project=project_id, **fields)
+
+        def explain(exc) -> str:
+            return self._failure_line(exc.message, [name for name, _ in chain], offline)
+
+        return answer(store, question, generate=generate, publish=publish, ask_id=ask_id, project_id=project_id,
+                      explain=explain)  # fmt: skip
+
+    def _failure_line(self, message: str, names: list[str], offline: set[str]) -> str:
+        """The router's failure as the assistant's one-line warning: what each language model said (not the
+        offline writers, which never take questions), and no secret of the settings, even if one was echoed."""
+        import re
+
+        from pydantic import SecretStr
+
+        from moviegen.services.assistant import one_line
+
+        whole = re.fullmatch(r"no text provider could answer \((.*)\)", " ".join(message.split()))
+        if whole and names:
+            alternatives = "|".join(map(re.escape, names))
+            parts = re.split(rf"; (?=(?:{alternatives}): )", whole.group(1))
+            kept = [p for p in parts if p.split(":", 1)[0] not in offline]
+            message = f"no language model could answer ({'; '.join(kept)})"
+        for _, value in self.settings:
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                message = message.replace(value.get_secret_value(), "***")
+        return one_line(message)
