@@ -68,3 +68,8 @@ def story_checkpoints_db(path: Path) -> Path:
 
 def render_lock(path: Path) -> Path:
     return state_dir(path) / "render.lock"
+
+
+def exports_dir(path: Path) -> Path:
+    """What leaves the studio: screenplay PDF/FDX, the cut as OTIO/EDL/FCPXML."""
+    return path / "exports"

@@ -1,0 +1,43 @@
+"""What leaves the studio: the screenplay as PDF and Final Draft XML, the cut as OpenTimelineIO, CMX 3600 EDL
+and FCPXML, written into the project's ``exports/`` folder (atomically: a reader never sees half a file).
+
+One module per concern: ``elements`` (what the screenplay formats share), ``screenplay_lines`` (the standard
+page's grid), ``screenplay_layout`` (its page-break rules), ``screenplay_pdf`` (drawing it), ``fdx``, and
+``timeline_otio`` (the last render's cut and OTIO's adapters).
+The libraries (ReportLab, OpenTimelineIO) are imported only when a format needs them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import get_args
+
+from moviegen.core import atomic, locations
+from moviegen.core.api import ExportFormat
+from moviegen.core.errors import UsageError
+from moviegen.core.project import Project
+
+FORMATS: tuple[str, ...] = get_args(ExportFormat)
+SCREENPLAY_FORMATS = ("pdf", "fdx")
+CUT_FORMATS = ("otio", "edl", "fcpxml")
+
+
+def export(project: Project, fmt: str) -> list[Path]:
+    """Write the project in ``fmt`` into exports/ and return the files written. The screenplay formats need a
+    screenplay, the cut's a finished render (each says so in one line when it is missing)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown export format '{fmt}'", f"use one of: {', '.join(FORMATS)}")
+    if fmt in SCREENPLAY_FORMATS:
+        screenplay = project.screenplay()  # one line when there is none
+        if fmt == "pdf":
+            from moviegen.services.export.screenplay_pdf import screenplay_pdf as write
+        else:
+            from moviegen.services.export.fdx import screenplay_fdx as write
+        name, data = project.slug, write(screenplay, project.info.title)
+    else:
+        from moviegen.services.export.timeline_otio import cut
+
+        name, data = cut(project, fmt)
+    path = locations.exports_dir(project.path) / f"{name}.{fmt}"
+    atomic.write_bytes(path, data)
+    return [path]
