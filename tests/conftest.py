@@ -96,8 +96,9 @@ def pytest_sessionfinish(session):
 
 @pytest.fixture(autouse=True)
 def isolated_world(tmp_path, monkeypatch):
+    dropped = ("MOVIEGEN_", "NEO4J_", "OPENROUTER_", "OPENAI_COMPAT_", "ELEVENLABS_", "FAL_")
     for key in list(os.environ):
-        if key.startswith(("MOVIEGEN_", "NEO4J_", "OPENROUTER_", "OPENAI_COMPAT_")) or key.endswith("_API_KEY"):
+        if key.startswith(dropped) or key.endswith("_API_KEY"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("MOVIEGEN_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MOVIEGEN_PROJECTS_DIR", str(tmp_path / "projects"))

@@ -12,6 +12,8 @@ import uuid
 from typing import Any
 
 from moviegen.brain.ops.costs import CostOps, ProviderOps
+from moviegen.brain.ops.estimate import EstimateOps
+from moviegen.brain.ops.exports import ExportOps
 from moviegen.brain.ops.jobs import JobOps
 from moviegen.brain.ops.memory import MemoryOps
 from moviegen.brain.ops.projects import ProjectOps
@@ -62,7 +64,7 @@ def _checked(cls):
 
 
 @_checked
-class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps):
+class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps, EstimateOps, ExportOps):
     def __init__(self, settings: Settings | None = None, *, workers: int | None = None, nice: int = 0,
                  mode: str = "in-process") -> None:  # fmt: skip
         """``workers``: render worker processes for jobs (None: the settings'; 1: in this process); ``nice``

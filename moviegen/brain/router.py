@@ -151,9 +151,10 @@ class Router:
                                         job=job, error=exc.message))  # fmt: skip
                 self._breakers[name].failure()
                 if isinstance(exc, ProviderResponseError) and not repaired:
-                    repaired = True
-                    request = request.model_copy(update={"prompt": f"{request.prompt}\n\n"
-                                                         + REPAIR.format(problem=exc.message[:300])})  # fmt: skip
+                    repaired = True  # a prompt is told what was wrong; a request without one (media) is sent again
+                    if hasattr(request, "prompt"):
+                        request = request.model_copy(update={"prompt": f"{request.prompt}\n\n"
+                                                             + REPAIR.format(problem=exc.message[:300])})  # fmt: skip
                     continue
                 if isinstance(exc, RETRIED) and attempt < r.retries:
                     wait = min(r.max_backoff, r.backoff * 2**attempt)

@@ -11,6 +11,7 @@ from moviegen import __version__
 from moviegen.cli.brain import brain_app, daemon_app, token_app
 from moviegen.cli.context import State
 from moviegen.cli.costs import costs_app
+from moviegen.cli.exports import exports_app
 from moviegen.cli.film import film_app
 from moviegen.cli.jobs import job_app, jobs_app
 from moviegen.cli.memory import memory_app
@@ -35,6 +36,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(daemon_app)
 app.add_typer(jobs_app)
 app.add_typer(costs_app)
+app.add_typer(exports_app)
 app.add_typer(job_app, name="job")
 app.add_typer(tui_app)
 

@@ -12,7 +12,7 @@ Results are plain JSON values (dicts, lists, strings), so the in-process and the
 exactly the same thing. Access levels: ``open`` (no project; results filtered to what the caller may see),
 ``create`` (make a project), ``read`` (viewer and up), ``write`` (writer and up: story files, screenplay,
 memory), ``direct`` (director and up: plan, storyboard, cast, renders, generation that spends), ``produce``
-(producer and up: delete); ``job_read``/``job_direct`` are ``read``/``direct`` on the job's project.
+(producer and up: delete, export); ``job_read``/``job_direct`` are ``read``/``direct`` on the job's project.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ Text = Annotated[str, Field(min_length=1, max_length=2_000_000)]
 StoryName = Literal["logline", "bible", "outline"]
 Mode = Literal["hybrid", "text", "vector"]
 Aspect = Literal["16:9", "9:16", "1:1"]
+ExportFormat = Literal["pdf", "fdx", "otio", "edl", "fcpxml"]
 
 
 def op(access: str) -> Callable:
@@ -309,9 +310,15 @@ class StudioAPI(Protocol):
         ...
 
     @op("read")
-    def assistant_ask(self, project_id: ProjectId, question: Annotated[str, Field(min_length=1, max_length=2000)]
-                      ) -> dict[str, Any]:  # fmt: skip
-        """A question about the project, answered from its documents with numbered sources."""
+    def assistant_ask(
+        self, project_id: ProjectId, question: Annotated[str, Field(min_length=1, max_length=2000)],
+        ask_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A question about the project, answered from its documents with numbered sources: by the project's
+        language model when one is configured (mode 'llm': the answer citing them as [1], [2], streamed as
+        ``assistant.delta`` events {ask_id, text, offset}, then ``assistant.answered``), else the passages
+        themselves (search only; with a one-line ``warning`` when every model failed). Pass your own ``ask_id``
+        to follow the answer's events from before it starts; the result carries it either way."""
         ...
 
     @op("read")
@@ -345,6 +352,28 @@ class StudioAPI(Protocol):
         ...
 
     @op("read")
+    def render_estimate(
+        self, project_id: ProjectId, resolution: str | None = None, fps: int | None = None,
+        aspect: Aspect | None = None, burn_subtitles: bool = False,
+    ) -> dict[str, Any]:  # fmt: skip
+        """What render_start with the same arguments would do, without doing it: per stage the provider, the
+        calls, how many are cached, what the rest would cost, the totals, the budget and what would be left.
+        Sends nothing, writes nothing."""
+        ...
+
+    @op("create")
+    def make_estimate(
+        self, premise: str, title: str | None = None,
+        slug: str | None = None, seed: int | None = None, narration: bool = False, reuse: bool = False,
+        resolution: str | None = None, fps: int | None = None, aspect: Aspect | None = None,
+        burn_subtitles: bool = False,
+    ) -> dict[str, Any]:  # fmt: skip
+        """What film_make with the same arguments would do, as render_estimate says it, with the story's text
+        calls in front; scenes, shots and lines of a story not written yet come from the offline writer's draft
+        of the premise. Creates nothing (level ``create``: it answers the callers who may make the film)."""
+        ...
+
+    @op("read")
     def job_list(self, project_id: ProjectId) -> list[dict[str, Any]]:
         """The project's jobs, running, finished, failed and interrupted, newest first (without logs)."""
         ...
@@ -362,6 +391,13 @@ class StudioAPI(Protocol):
     @op("job_direct")
     def job_retry(self, job_id: str) -> dict[str, Any]:
         """Run a finished, failed, cancelled or interrupted job again; finished steps are reused."""
+        ...
+
+    # ------------------------------------------------------------------ exports
+    @op("produce")
+    def export(self, project_id: ProjectId, format: ExportFormat) -> dict[str, Any]:
+        """Write the screenplay (pdf, fdx) or the last render's cut (otio, edl, fcpxml) into the project's
+        exports/ folder; returns each file's path in the project, size and sha256."""
         ...
 
     # ------------------------------------------------------------------ not tools: streams

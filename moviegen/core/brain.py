@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class TextRequest(BaseModel):
@@ -52,7 +52,11 @@ class CharacterLook(BaseModel):
 
 class ImageRequest(BaseModel):
     """A picture to make. ``prompt`` is for image models; the hints let a
-    procedural painter draw the same shot without understanding prose."""
+    procedural painter draw the same shot without understanding prose.
+    ``references``: PNG character sheets of the shot's characters, in the order of ``characters``, for models
+    that keep a face and costume from a reference image (base64 in JSON, like every bytes field here)."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
     prompt: str
     project_id: str = ""
@@ -69,13 +73,49 @@ class ImageRequest(BaseModel):
     draw_caption: bool = True  # False when the caller overlays captions itself (video)
     scene_text: str = ""  # the whole scene's action, so every shot of a scene shares one backdrop
     mood: str = ""
+    references: list[bytes] = Field(default_factory=list)
 
 
 class ImageResult(BaseModel):
+    """A PNG at the requested size. ``usage``: what an online provider billed for (the router's ledger prices it)."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
     png: bytes
     width: int
     height: int
     provider: str
+    model: str = ""
+    usage: Usage = Field(default_factory=Usage)
+
+
+class VideoRequest(BaseModel):
+    """A clip to make from a still (image-to-video): ``image`` is the shot's PNG, ``prompt`` the motion.
+    ``duration`` is what the shot wants; a model offers only some lengths and the result says what it made."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    project_id: str = ""
+    prompt: str
+    image: bytes
+    duration: float  # seconds
+    width: int
+    height: int
+    seed: int = 7
+
+
+class VideoResult(BaseModel):
+    """An MP4, as the provider made it: its own length and size (the render fits it to the shot)."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    mp4: bytes
+    duration: float  # seconds, as measured in the file
+    width: int
+    height: int
+    provider: str
+    model: str = ""
+    usage: Usage = Field(default_factory=Usage)
 
 
 class SpeechRequest(BaseModel):
@@ -87,13 +127,39 @@ class SpeechRequest(BaseModel):
     seed: int = 7
 
 
+class Alignment(BaseModel):
+    """When each character of the spoken text starts and ends, in seconds from the start of the audio (as the
+    provider measured it: subtitles and shot timing come from here, not from an estimate)."""
+
+    characters: list[str] = Field(default_factory=list)
+    start_seconds: list[float] = Field(default_factory=list)
+    end_seconds: list[float] = Field(default_factory=list)
+
+
 class AudioResult(BaseModel):
-    """PCM float32 little-endian, interleaved when channels > 1."""
+    """PCM float32 little-endian, interleaved when channels > 1. ``alignment``: speech providers that report
+    timing; ``usage``: what an online provider billed for (the router's ledger prices it)."""
+
+    # bytes travel as base64 in JSON, so the router's cache (JSON) keeps the PCM exactly
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
     pcm: bytes
     sample_rate: int
     channels: int = 1
     provider: str
+    model: str = ""
+    alignment: Alignment | None = None
+    usage: Usage = Field(default_factory=Usage)
+
+
+class SoundRequest(BaseModel):
+    """A sound effect for an action line ('a door slams'). ``duration`` None: the provider picks the length.
+    ``seed`` is part of the request's address (a new seed is a new take), even where the provider has none."""
+
+    text: str
+    project_id: str = ""
+    duration: float | None = None  # seconds
+    seed: int = 7
 
 
 class MusicRequest(BaseModel):

@@ -31,6 +31,8 @@ class ProviderChoice(BaseModel):
     # 'auto': a project keeps the embedder its vectors were made with; new ones use Jina when
     # JINA_API_KEY is set, else the offline static model
     embedding: list[str] = Field(default_factory=lambda: ["auto"])
+    # image-to-video for shots marked motion = "video" (e.g. ["fal"]); empty: every shot is a still
+    video: list[str] = Field(default_factory=list)
 
 
 class JinaSettings(BaseModel):
@@ -38,6 +40,17 @@ class JinaSettings(BaseModel):
     dim: int = 1024  # Matryoshka truncation: 128..2048
     url: str = "https://api.jina.ai/v1/embeddings"
     timeout: float = 30.0
+
+
+class FalSettings(BaseModel):
+    """How the FAL queue is waited on (MOVIEGEN_FAL__*): polls start at ``poll_interval`` and slow to
+    ``max_poll_interval``; a request not finished by its deadline is cancelled at FAL."""
+
+    poll_interval: float = 1.0  # seconds
+    max_poll_interval: float = 5.0
+    deadline: float = 300.0  # seconds a still may take, queue included
+    video_deadline: float = 900.0  # seconds a clip may take
+    max_download_mb: float = 200.0  # a result file larger than this is refused
 
 
 class KnowledgeSettings(BaseModel):
@@ -94,6 +107,7 @@ class Settings(BaseSettings):
     render: RenderDefaults = Field(default_factory=RenderDefaults)
     debug: bool = False  # MOVIEGEN_DEBUG=1: full tracebacks, like --debug
     jina: JinaSettings = Field(default_factory=JinaSettings)
+    fal: FalSettings = Field(default_factory=FalSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
     # 'provider' or 'provider:model' -> price; a model's own entry wins over its provider's
@@ -111,6 +125,21 @@ class Settings(BaseSettings):
     openai_compat_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_COMPAT_BASE_URL"))
     openai_compat_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("OPENAI_COMPAT_API_KEY"))
     openai_compat_model: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_COMPAT_MODEL"))
+    fal_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("FAL_KEY"))
+    fal_queue_url: str = Field(default="https://queue.fal.run", validation_alias=AliasChoices("FAL_QUEUE_URL"))
+    # per use: stills from a prompt; stills that keep the characters of their sheets; clips from a still
+    fal_image_model: str = Field(default="fal-ai/flux/dev", validation_alias=AliasChoices("FAL_IMAGE_MODEL"))
+    fal_reference_model: str = Field(
+        default="fal-ai/bytedance/seedream/v4/edit", validation_alias=AliasChoices("FAL_REFERENCE_MODEL")
+    )
+    fal_video_model: str = Field(
+        default="fal-ai/kling-video/v2.1/standard/image-to-video", validation_alias=AliasChoices("FAL_VIDEO_MODEL")
+    )
+    elevenlabs_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ELEVENLABS_API_KEY"))
+    elevenlabs_base_url: str = Field(
+        default="https://api.elevenlabs.io", validation_alias=AliasChoices("ELEVENLABS_BASE_URL")
+    )
+    elevenlabs_model: str = Field(default="eleven_multilingual_v2", validation_alias=AliasChoices("ELEVENLABS_MODEL"))
 
     def default_format(self) -> FilmFormat:
         """The format new projects start with."""

@@ -34,7 +34,7 @@ VALUES = {  # arguments that pass the schema and, where the call is allowed, fai
     "workflow_id": "w", "data": {}, "description": "a run", "query": "harbour", "question": "who waits?",
     "name": "NOBODY", "voice": "en-us", "shot_id": "9.9", "take": 7, "path": "moviegen.toml", "premise": "x",
     "expect_digest": "0" * 64, "task": "story.develop", "prompt": "a harbour", "resolution": "bad", "scene": "1",
-    "request": {"duration": 0.5, "mood": "warm"},
+    "request": {"duration": 0.5, "mood": "warm"}, "format": "pdf",
 }  # fmt: skip
 ARGS_FOR = {"graph_query": {"query": {"start": {"kind": "scene"}}}, "story_file_get": {"name": "logline"},
             "story_file_update": {"name": "logline"}}  # fmt: skip

@@ -12,14 +12,17 @@ from typing import Any
 
 from moviegen.core.errors import ProviderNotFoundError
 
-CAPABILITIES = ("text", "image", "speech", "music", "embedding")
+CAPABILITIES = ("text", "image", "speech", "music", "embedding", "sound", "video")
 BUILTINS = (
     "moviegen.brain.providers.story_writer",
     "moviegen.brain.providers.openrouter",
     "moviegen.brain.providers.openai_compat",
     "moviegen.brain.providers.storyboard_painter",
+    "moviegen.brain.providers.fal_images",
+    "moviegen.brain.providers.fal_video",
     "moviegen.brain.providers.espeak",
     "moviegen.brain.providers.score_synth",
+    "moviegen.brain.providers.elevenlabs",
     "moviegen.brain.embedding",
 )
 
