@@ -47,6 +47,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import numpy as np
 
+from tests.fakes._http import handler, send_bytes, send_json
+
 KEY = "sk_0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978"
 FORMATS = {"mp3_22050_32", "mp3_24000_48", "mp3_44100_32", "mp3_44100_64", "mp3_44100_96", "mp3_44100_128",
            "mp3_44100_192", "pcm_8000", "pcm_16000", "pcm_22050", "pcm_24000", "pcm_32000", "pcm_44100", "pcm_48000",
@@ -158,19 +160,7 @@ class FakeElevenLabs:
         self._stop = threading.Event()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-            timeout = 10
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                outer.handle(self, "GET")
-
-            def do_POST(self) -> None:  # noqa: N802
-                outer.handle(self, "POST")
+        Handler = handler(lambda req: outer.handle(req, req.command))
 
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_port}"
@@ -209,7 +199,7 @@ class FakeElevenLabs:
         tts = re.fullmatch(r"/v1/text-to-speech/([^/]+)/with-timestamps", path)
         posted = method == "POST" and (tts or path == "/v1/sound-generation")
         if not posted and (method, path) != ("GET", "/v2/voices"):
-            return self._send(req, 404, {"detail": "Not Found"})
+            return send_json(req, 404, {"detail": "Not Found"})
         key = req.headers.get("xi-api-key")
         if not key:
             return self._detail(req, 401, "needs_authorization",
@@ -283,7 +273,7 @@ class FakeElevenLabs:
                      "character_end_times_seconds": ends}  # fmt: skip
         what = fault.what if isinstance(fault, Malformed) else None
         if what == "not-json":
-            return self._send_bytes(req, 200, b'{"audio_base64": "UklGR', "application/json")
+            return send_bytes(req, 200, b'{"audio_base64": "UklGR', "application/json")
         if what == "odd-bytes":
             pcm = pcm[:-1]
         if what == "bad-alignment":
@@ -295,7 +285,7 @@ class FakeElevenLabs:
         if what == "bad-base64":
             answer["audio_base64"] = "not base64 at all!"
         headers = {"request-id": uuid.uuid4().hex[:20], "character-cost": str(len(text))}
-        self._send(req, 200, answer, headers)
+        send_json(req, 200, answer, headers)
 
     def _sound(self, req, body: dict, rate: int, fault: Any) -> None:
         problem = _check(body, {"text": str, "model_id": str, "duration_seconds": float, "prompt_influence": float,
@@ -321,14 +311,14 @@ class FakeElevenLabs:
         pcm = samples.astype("<i2").tobytes()
         what = fault.what if isinstance(fault, Malformed) else None
         if what == "json":
-            return self._send(req, 200, {"status": "ok"})
+            return send_json(req, 200, {"status": "ok"})
         if what is not None:
             pcm = pcm[:-1]
-        self._send_bytes(req, 200, pcm, "audio/pcm", {"request-id": uuid.uuid4().hex[:20]})
+        send_bytes(req, 200, pcm, "audio/pcm", {"request-id": uuid.uuid4().hex[:20]})
 
     def _voices(self, req, query: dict, fault: Any) -> None:
         if isinstance(fault, Malformed):
-            return self._send_bytes(req, 200, b'{"voices": [', "application/json")
+            return send_bytes(req, 200, b'{"voices": [', "application/json")
         try:
             size = int(query.get("page_size", 10))
         except ValueError:
@@ -339,7 +329,7 @@ class FakeElevenLabs:
         start = int(token.removeprefix("page-")) if token and token.startswith("page-") else 0
         end = start + min(size, self.page_cap)
         more = end < len(self.voices)
-        self._send(req, 200, {"voices": self.voices[start:end], "has_more": more, "total_count": len(self.voices),
+        send_json(req, 200, {"voices": self.voices[start:end], "has_more": more, "total_count": len(self.voices),
                               "next_page_token": f"page-{end}" if more else None})  # fmt: skip
 
     # ------------------------------------------------------------------ writing
@@ -354,22 +344,10 @@ class FakeElevenLabs:
         return int(fmt.removeprefix("pcm_"))
 
     def _detail(self, req, code: int, status: str, message: str, headers: dict | None = None) -> None:
-        self._send(req, code, {"detail": {"status": status, "message": message}}, headers)
+        send_json(req, code, {"detail": {"status": status, "message": message}}, headers)
 
     def _invalid(self, req, loc: list, msg: str, kind: str) -> None:
-        self._send(req, 422, {"detail": [{"loc": loc, "msg": msg, "type": kind}]})
-
-    def _send(self, req, status: int, payload: Any, headers: dict | None = None) -> None:
-        self._send_bytes(req, status, json.dumps(payload).encode(), "application/json", headers)
-
-    def _send_bytes(self, req, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
-        req.send_response(status)
-        req.send_header("Content-Type", content_type)
-        req.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            req.send_header(name, value)
-        req.end_headers()
-        req.wfile.write(body)
+        send_json(req, 422, {"detail": [{"loc": loc, "msg": msg, "type": kind}]})
 
 
 # ---------------------------------------------------------------------------------------------- the audio

@@ -53,6 +53,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes._http import handler, send_bytes, send_json
+
 KEY = "0f1e2d3c-fake-fal-key:9a8b7c6d5e4f30211234abcd"  # FAL keys are 'key_id:key_secret'
 SIZES = {"square_hd": (1024, 1024), "square": (512, 512), "portrait_4_3": (768, 1024), "portrait_16_9": (576, 1024),
          "landscape_4_3": (1024, 768), "landscape_16_9": (1024, 576)}  # fmt: skip
@@ -272,22 +274,7 @@ class FakeFal:
         self._lock = threading.Lock()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-            timeout = 10
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                outer.handle(self)
-
-            def do_GET(self) -> None:  # noqa: N802
-                outer.handle(self)
-
-            def do_PUT(self) -> None:  # noqa: N802
-                outer.handle(self)
+        Handler = handler(outer.handle)
 
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_port}"
@@ -322,24 +309,24 @@ class FakeFal:
                 return self._file(req, rec)
             auth = req.headers.get("Authorization", "")
             if not auth.startswith("Key "):
-                return _send(req, 401, {"detail": "Missing or malformed Authorization header (expected 'Key ...')"})
+                return send_json(req, 401, {"detail": "Missing or malformed Authorization header (expected 'Key ...')"})
             if auth != f"Key {self.key}":
-                return _send(req, 401, {"detail": "Invalid API key"})
+                return send_json(req, 401, {"detail": "Invalid API key"})
             fault = next((f for f in self.faults if f.on == kind), None)
             if fault is not None:
                 self.faults.remove(fault)
                 if isinstance(fault, Malformed):
-                    return _send_bytes(req, 200, b'{"request_id": "req-', "application/json")
+                    return send_bytes(req, 200, b'{"request_id": "req-', "application/json")
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-                return _send(req, fault.code, fault.body or {"detail": fault.message}, headers)
+                return send_json(req, fault.code, fault.body or {"detail": fault.message}, headers)
             if kind == "submit":
                 return self._submit(req, rec, url.path.strip("/"))
             app, _, rest = url.path.strip("/").partition("/requests/")
             queued = self.queued.get(rest.split("/")[0])
             if queued is None or queued.app != app:
                 if kind == "cancel":
-                    return _send(req, 404, {"status": "NOT_FOUND"})
-                return _send(req, 404, {"detail": "Request not found"})
+                    return send_json(req, 404, {"status": "NOT_FOUND"})
+                return send_json(req, 404, {"detail": "Request not found"})
             {"status": self._status, "result": self._result, "cancel": self._cancel}[kind](req, rec, queued)
         except OSError:  # the client hung up
             req.close_connection = True
@@ -347,7 +334,7 @@ class FakeFal:
     def _submit(self, req, rec: Request, model_id: str) -> None:
         model = MODELS.get(model_id)
         if model is None:
-            return _send(req, 404, {"detail": f"Application '{model_id}' not found"})
+            return send_json(req, 404, {"detail": f"Application '{model_id}' not found"})
         job = self.jobs.pop(0) if self.jobs else Job()
         app = "/".join(model_id.split("/")[:2])
         queued = _Queued(uuid.uuid4().hex, model_id, app, rec, job, problems(model, rec.body, rec))
@@ -357,7 +344,7 @@ class FakeFal:
             self.queued[queued.id] = queued
         host = "http://fal.invalid" if job.foreign_urls else self.base_url
         base = f"{host}/{app}/requests/{queued.id}"
-        _send(req, 200, {"request_id": queued.id, "response_url": base, "status_url": f"{base}/status",
+        send_json(req, 200, {"request_id": queued.id, "response_url": base, "status_url": f"{base}/status",
                          "cancel_url": f"{base}/cancel", "queue_position": job.queued})  # fmt: skip
 
     def _status(self, req, rec: Request, q: _Queued) -> None:
@@ -367,50 +354,54 @@ class FakeFal:
         base = f"{self.base_url}/{q.app}/requests/{q.id}"
         with_logs = rec.query.get("logs", ["0"])[0] in ("1", "true", "True")
         if not q.done and polls <= job.queued:
-            return _send(req, 202, {"status": "IN_QUEUE", "queue_position": job.queued - polls, "response_url": base})
+            return send_json(
+                req, 202, {"status": "IN_QUEUE", "queue_position": job.queued - polls, "response_url": base}
+            )
         shown = len(job.logs) if q.done else min(len(job.logs), polls - job.queued)
         logs = [{"message": m, "level": "INFO", "source": "USER", "timestamp": t}
                 for m, t in zip(job.logs[:shown], q.stamps, strict=False)]  # fmt: skip
         if not q.done:
-            return _send(req, 202, {"status": "IN_PROGRESS", "logs": logs if with_logs else None, "response_url": base})
+            return send_json(
+                req, 202, {"status": "IN_PROGRESS", "logs": logs if with_logs else None, "response_url": base}
+            )
         answer: dict[str, Any] = {"status": "COMPLETED", "logs": logs if with_logs else None,
                                   "metrics": {"inference_time": 0.01}, "response_url": base}  # fmt: skip
         if q.cancelled:
             answer |= {"error": "Request was cancelled", "error_type": "client_cancelled"}
         elif job.error is not None:
             answer |= {"error": job.error, "error_type": job.error_type or "runner_server_error"}
-        _send(req, 200, answer)
+        send_json(req, 200, answer)
 
     def _result(self, req, rec: Request, q: _Queued) -> None:
         if not q.done:
-            return _send(req, 400, {"detail": "Request is still in progress"})
+            return send_json(req, 400, {"detail": "Request is still in progress"})
         if q.cancelled:
-            return _send(req, 499, {"detail": "Request was cancelled", "error_type": "client_cancelled"},
+            return send_json(req, 499, {"detail": "Request was cancelled", "error_type": "client_cancelled"},
                          {"X-Fal-Error-Type": "client_cancelled"})  # fmt: skip
         if q.problems:
-            return _send(req, 422, {"detail": q.problems})
+            return send_json(req, 422, {"detail": q.problems})
         if q.job.error is not None:
             kind = q.job.error_type or "runner_server_error"
-            return _send(req, q.job.error_status, {"detail": q.job.error, "error_type": kind},
+            return send_json(req, q.job.error_status, {"detail": q.job.error, "error_type": kind},
                          {"X-Fal-Error-Type": kind})  # fmt: skip
-        _send(req, 200, self._output(q))
+        send_json(req, 200, self._output(q))
 
     def _cancel(self, req, rec: Request, q: _Queued) -> None:
         with self._lock:
             if q.done:
-                return _send(req, 400, {"status": "ALREADY_COMPLETED"})
+                return send_json(req, 400, {"status": "ALREADY_COMPLETED"})
             q.cancelled = True
-        _send(req, 202, {"status": "CANCELLATION_REQUESTED"})
+        send_json(req, 202, {"status": "CANCELLATION_REQUESTED"})
 
     def _file(self, req, rec: Request) -> None:
         found = self.files.get(rec.path.rsplit("/", 1)[-1])
         fault = next((f for f in self.faults if f.on == "file"), None)
         if fault is not None:
             self.faults.remove(fault)
-            return _send(req, fault.code, {"detail": fault.message})
+            return send_json(req, fault.code, {"detail": fault.message})
         if found is None:
-            return _send(req, 404, {"detail": "Not found"})
-        _send_bytes(req, 200, found[0], found[1])
+            return send_json(req, 404, {"detail": "Not found"})
+        send_bytes(req, 200, found[0], found[1])
 
     # ------------------------------------------------------------------ what the models make
     def _output(self, q: _Queued) -> dict[str, Any]:
@@ -491,17 +482,3 @@ def _kind(method: str, path: str) -> str:
     if method == "PUT" and path.endswith("/cancel"):
         return "cancel"
     return "status" if path.endswith("/status") else "result"
-
-
-def _send(req: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict | None = None) -> None:
-    _send_bytes(req, status, json.dumps(payload).encode(), "application/json", headers)
-
-
-def _send_bytes(req, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
-    req.send_response(status)
-    req.send_header("Content-Type", content_type)
-    req.send_header("Content-Length", str(len(body)))
-    for name, value in (headers or {}).items():
-        req.send_header(name, value)
-    req.end_headers()
-    req.wfile.write(body)

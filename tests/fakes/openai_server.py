@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes._http import send_bytes, send_json
+
 KEY = "sk-or-v1-fake-0123456789abcdef0123456789"
 PRICE_IN, PRICE_OUT = 0.15e-6, 0.60e-6  # USD (credits) per prompt / completion token, OpenRouter-like only
 NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -234,8 +236,8 @@ class FakeChat:
             return self._stream(req, body, plan)
         if isinstance(fault, Malformed):
             if fault.what == "no-choices":
-                return self._send(req, 200, {"id": _id(), "object": "chat.completion", "model": model})
-            return self._send_bytes(req, 200, b'{"id": "chatcmpl-1", "choices": [{"message": ', "application/json")
+                return send_json(req, 200, {"id": _id(), "object": "chat.completion", "model": model})
+            return send_bytes(req, 200, b'{"id": "chatcmpl-1", "choices": [{"message": ', "application/json")
         answer = {
             "id": _id(),
             "object": "chat.completion",
@@ -247,7 +249,7 @@ class FakeChat:
             "usage": plan.usage,
             **plan.extra,
         }
-        self._send(req, 200, answer)
+        send_json(req, 200, answer)
 
     def _invalid(self, body: Any) -> str | None:
         """What is wrong with the request body, as the services say it, or None."""
@@ -363,19 +365,7 @@ class FakeChat:
         else:
             kind = "invalid_request_error" if status < 500 else "server_error"
             payload = {"error": {"message": message, "type": kind, "param": None, "code": None}}
-        self._send(req, status, payload, headers)
-
-    def _send(self, req: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict | None = None) -> None:
-        self._send_bytes(req, status, json.dumps(payload).encode(), "application/json", headers)
-
-    def _send_bytes(self, req, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
-        req.send_response(status)
-        req.send_header("Content-Type", content_type)
-        req.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            req.send_header(name, value)
-        req.end_headers()
-        req.wfile.write(body)
+        send_json(req, status, payload, headers)
 
     def _drop(self, req: BaseHTTPRequestHandler) -> None:
         req.wfile.flush()
