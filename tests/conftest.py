@@ -94,6 +94,31 @@ def pytest_sessionfinish(session):
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+SHARED_SETUPS = ("rendered", "painted_template")  # session fixtures that render or paint: worth one worker's while
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids
+def pytest_collection_modifyitems(config, items):
+    """Under xdist (`--dist loadgroup`, pyproject's addopts) a module with a module-scoped fixture of ours (a brain
+    server, a rendered film) runs on one worker, so the fixture is set up once rather than once per worker (a test
+    may also ask for it by name, with request.getfixturevalue); so do the tests sharing one of SHARED_SETUPS. A
+    test that names its own group keeps it."""
+    here = Path(__file__).parent
+    shared, modules = {}, set()
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)  # pytest's record of the fixtures a test uses, indirect ones too
+        for name, defs in info.name2fixturedefs.items() if info else ():
+            ours = [d for d in defs if Path(d.func.__code__.co_filename).is_relative_to(here)]
+            if ours and ours[-1].scope == "session" and name in SHARED_SETUPS:
+                shared[item.nodeid] = name
+            elif ours and ours[-1].scope == "module":
+                modules.add(item.path)
+    for item in items:
+        group = shared.get(item.nodeid) or (item.path in modules and str(item.path.relative_to(here)))
+        if group and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def isolated_world(tmp_path, monkeypatch):
     dropped = ("MOVIEGEN_", "NEO4J_", "OPENROUTER_", "OPENAI_COMPAT_", "ELEVENLABS_", "FAL_")

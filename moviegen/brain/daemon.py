@@ -49,38 +49,46 @@ def running() -> dict | None:
     return record
 
 
-def healthy(url: str, timeout: float = 1.0) -> bool:
+def healthy(url: str, timeout: float = 1.0, verify=True) -> bool:
+    """Whether /healthz answers 200; ``verify``: an ``ssl.SSLContext`` for an https:// brain (else the system's)."""
     import httpx
 
     try:
-        return httpx.get(url + "/healthz", timeout=timeout).status_code == 200
+        return httpx.get(url + "/healthz", timeout=timeout, verify=verify).status_code == 200
     except httpx.HTTPError:
         return False
 
 
-def up(host: str, port: int, workers: int, wait: float = 60.0) -> tuple[dict, bool]:
-    """Start the daemon (or find it running). Returns (record, started_now)."""
+def up(
+    host: str, port: int, workers: int, wait: float = 60.0, tls: tuple[str, str] | None = None, insecure: bool = False
+) -> tuple[dict, bool]:
+    """Start the daemon (or find it running). Returns (record, started_now). With ``tls`` (certificate file,
+    key file) it serves https/wss, and the record names the certificate, which this user's clients then pin."""
     from moviegen.brain.server.run import check_bind
 
     stale = pid_file().exists()
     record = running()
     if record is not None:
         return record, False
-    check_bind(host, port, False)
+    if tls is not None:
+        tls = (str(Path(tls[0]).resolve()), str(Path(tls[1]).resolve()))
+    check_bind(host, port, False, tls, insecure)
+    extra = (["--tls-cert", tls[0], "--tls-key", tls[1]] if tls else []) + (["--insecure"] if insecure else [])
     log = log_file()
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as out:
         out.write(f"\n--- moviegen up {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n")
         out.flush()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "moviegen", "brain", "serve", "--host", host, "--port", str(port), "--workers", str(workers)],
+            [sys.executable, "-m", "moviegen", "brain", "serve", "--host", host, "--port", str(port), "--workers", str(workers), *extra],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    url = f"{'https' if tls else 'http'}://{_reachable(host)}:{port}"
     record = {"pid": proc.pid, "host": host, "port": port, "url": url, "ws": url.replace("http", "ws", 1) + "/mcp/ws",
-              "started": time.time(), "recovered_stale_pid_file": stale}  # fmt: skip
+              "tls_cert": tls[0] if tls else None, "started": time.time(), "recovered_stale_pid_file": stale}  # fmt: skip
+    verify = _trust(record) or True
     deadline = time.time() + wait
-    while not healthy(url):
+    while not healthy(url, verify=verify):
         if proc.poll() is not None or time.time() > deadline:
             proc.kill()
             tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-5:]).strip()
@@ -142,6 +150,40 @@ def tail(lines: int) -> list[str]:
     if not path.exists():
         raise UsageError("the brain has no log yet", "start it with 'moviegen up'")
     return path.read_text(errors="replace").splitlines()[-lines:]
+
+
+def _reachable(host: str) -> str:
+    """The address a client on this machine reaches a brain bound to ``host`` at."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def _trust(record: dict):
+    """The TLS context that trusts a daemon's own certificate (pinned), or None for a plain one."""
+    if not record.get("tls_cert"):
+        return None
+    from moviegen.brain.tls import pinned_context
+
+    return pinned_context(record["tls_cert"])
+
+
+def remote_brain():
+    """The running brain's client (a RemoteBrain) for the CLI and the studio, or None when there is none:
+    MOVIEGEN_BRAIN_URL (with MOVIEGEN_BRAIN_TOKEN), else the daemon 'moviegen up' started. A wss:// brain is
+    verified against MOVIEGEN_BRAIN_CA (the global --ca) when set, else the daemon's own certificate, else the
+    system's trust store."""
+    url, token = brain_url()
+    if url is None:
+        return None
+    from moviegen.brain.remote import RemoteBrain
+    from moviegen.brain.tls import ca_from_env
+
+    ca = ca_from_env()
+    if ca is None and not os.environ.get("MOVIEGEN_BRAIN_URL"):
+        record = running()
+        ca = _trust(record) if record is not None and record.get("ws") == url else None
+    return RemoteBrain(url, token, ca=ca)
 
 
 def brain_url() -> tuple[str | None, str | None]:

@@ -26,6 +26,9 @@ from moviegen.services.render.estimate import StepCount
 from moviegen.services.render.pipeline import RenderOptions
 
 STAGES = {
+    "sheet": "render.sheets",
+    "clip": "render.clips",
+    "sound": "render.effects",
     "voice": "render.voices",
     "frame": "render.frames",
     "music": "render.music",
@@ -96,11 +99,12 @@ def step_rows(router, steps: list[StepCount]) -> list[dict[str, Any]]:
     """One row per kind of render step; an online provider is priced by the units still to make."""
     out = []
     for step in steps:
-        offline = step.capability == "encode" or router.registry.get(step.capability, step.provider).offline
-        price = None if offline else router.price(step.provider, None)
+        name, _, model = step.provider.partition(":")
+        offline = step.capability == "encode" or router.registry.get(step.capability, name).offline
+        price = None if offline else router.price(name, model or None)
         row = _row(STAGES[step.kind], step.capability, step.provider, None, offline, offline or price is not None, [])
         row.update(count=step.count, cached=step.cached, exact=step.exact, note=step.note)
-        if price is not None:  # not checked against the budget: render steps do not go through the router yet
+        if price is not None:  # the render checks each call against the budget as it goes (the router)
             units = step.units
             row["usd"] = (
                 units.get("images", 0) * price.per_image

@@ -8,25 +8,38 @@ project's memory stores, the event bus every change is published on, and the job
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from typing import Any
 
+from moviegen.brain.ops.asset_store import AssetStoreOps
+from moviegen.brain.ops.audit import AuditOps
+from moviegen.brain.ops.cast import CastOps
 from moviegen.brain.ops.costs import CostOps, ProviderOps
 from moviegen.brain.ops.estimate import EstimateOps
 from moviegen.brain.ops.exports import ExportOps
 from moviegen.brain.ops.jobs import JobOps
+from moviegen.brain.ops.media_jobs import MediaOps
 from moviegen.brain.ops.memory import MemoryOps
 from moviegen.brain.ops.projects import ProjectOps
+from moviegen.brain.ops.stats import StatsOps
 from moviegen.brain.ops.story import StoryOps
+from moviegen.brain.ops.webhooks import WebhookOps
 from moviegen.brain.providers.registry import registry
+from moviegen.brain.usage import ToolTally
 from moviegen.core.brain import (
     AudioResult,
     ImageRequest,
     ImageResult,
+    Model3DRequest,
+    Model3DResult,
     MusicRequest,
+    SoundRequest,
     SpeechRequest,
     TextRequest,
     TextResult,
+    VideoRequest,
+    VideoResult,
 )
 from moviegen.core.errors import MoviegenError
 from moviegen.core.settings import Settings, get_settings
@@ -42,29 +55,41 @@ def _checked(cls):
 
     from pydantic import ValidationError
 
+    from moviegen.brain import audit
     from moviegen.core.api import arguments_model, invalid_arguments, operations
 
     for name, declared in operations().items():
         impl = getattr(cls, name)
         signature = inspect.signature(declared)
 
-        def checked(self, *args, __impl=impl, __name=name, __signature=signature, **kwargs):
+        def checked(self, *args, __impl=impl, __name=name, __signature=signature, __level=declared.__access__,
+                    **kwargs):  # fmt: skip
             extra = {k: kwargs.pop(k) for k in list(kwargs) if k not in __signature.parameters}  # internal options
             bound = __signature.bind(self, *args, **kwargs)
             given = {k: v for k, v in bound.arguments.items() if k != "self"}
-            try:
-                model = arguments_model(__name).model_validate(given)
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                raise invalid_arguments(__name, ".".join(str(p) for p in err["loc"]), err["msg"]) from None
-            return __impl(self, **{k: getattr(model, k) for k in given}, **extra)
+            # the audit trail (brain/audit.py): a changing call is recorded once it ends, ok or not, bad arguments too
+            with audit.recording(functools.partial(self.audit_call, __name, given), __name, __level) as call:
+                try:
+                    model = arguments_model(__name).model_validate(given)
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    raise invalid_arguments(__name, ".".join(str(p) for p in err["loc"]), err["msg"]) from None
+                started, ok, call.arguments = time.perf_counter(), False, model
+                try:
+                    call.result = __impl(self, **{k: getattr(model, k) for k in given}, **extra)
+                    ok = True
+                    return call.result
+                finally:
+                    if isinstance(given.get("project_id"), str) and __name != "project_delete":  # for moviegen stats
+                        self.tally.count(given["project_id"], __name, time.perf_counter() - started, ok)
 
         setattr(cls, name, functools.wraps(impl)(checked))
     return cls
 
 
 @_checked
-class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps, EstimateOps, ExportOps):
+class LocalBrain(ProjectOps, CastOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps, EstimateOps, ExportOps, StatsOps,
+                 WebhookOps, MediaOps, AuditOps, AssetStoreOps):  # fmt: skip
     def __init__(self, settings: Settings | None = None, *, workers: int | None = None, nice: int = 0,
                  mode: str = "in-process") -> None:  # fmt: skip
         """``workers``: render worker processes for jobs (None: the settings'; 1: in this process); ``nice``
@@ -87,15 +112,10 @@ class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps, 
         self._ledgers: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._router = None
+        self._webhooks = self._webhook_dispatcher()  # listens to the bus from the start (ops/webhooks.py)
+        self.tally = ToolTally(self.store.path_of)
 
     # ------------------------------------------------------------------ generation (the Brain protocol)
-    def _provider(self, capability: str) -> Any:
-        if capability not in self._instances:
-            names: list[str] = getattr(self.settings.providers, capability)
-            spec = registry().get(capability, names[0])
-            self._instances[capability] = spec.factory()
-        return self._instances[capability]
-
     @property
     def router(self):
         if self._router is None:
@@ -114,9 +134,22 @@ class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps, 
             return self._ledgers[project_id]
 
     def providers(self) -> dict[str, str]:
-        chain = self.router.chain("text")
-        text = (f"{chain[0][0]}:{chain[0][1]}" if chain[0][1] else chain[0][0]) if chain else "none configured"
-        return {"text": text} | {cap: getattr(self.settings.providers, cap)[0] for cap in ("image", "speech", "music")}
+        return self.chain_heads()
+
+    def chain_heads(self, project_id: str = "") -> dict[str, str]:
+        """Capability -> the provider (``name`` or ``name:model``) at the head of its chain (the project's, when
+        given): the one that serves it unless it fails ('none configured' when no provider can be used)."""
+        out = {}
+        for capability in ("text", "image", "speech", "music", "video", "sound", "model3d"):
+            chain = self.router.chain(capability, project_id)
+            out[capability] = (
+                (f"{chain[0][0]}:{chain[0][1]}" if chain[0][1] else chain[0][0]) if chain else "none configured"
+            )
+        return out
+
+    def offline(self, capability: str, name: str) -> bool:
+        """True when ``name`` makes ``capability`` on this machine (no key, no bill)."""
+        return registry().get(capability, name.partition(":")[0]).offline
 
     def generate_text(self, request: TextRequest, *, check=None, on_text=None, job: str = "") -> TextResult:
         """Through the router: the project's chain, retries, fallbacks, cache, budget and ledger. In-process
@@ -124,14 +157,41 @@ class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps, 
         next provider) and ``on_text`` (the answer as it streams)."""
         return self.router.call("text", request, TextResult, check=check, on_text=on_text, job=job)
 
-    def generate_image(self, request: ImageRequest) -> ImageResult:
-        return self._provider("image").generate(request)
+    # Media goes through the router like text, but is not kept in its cache (the render's index holds the asset).
+    # ``provider`` restricts the chain to one provider (a render step the coordinator gave to it); ``options``
+    # reach providers that take them (FAL: on_progress, cancel).
+    def generate_image(self, request: ImageRequest, *, provider: str | None = None, job: str = "",
+                       options: dict | None = None) -> ImageResult:  # fmt: skip
+        return self.router.call("image", request, ImageResult, only=provider, cache=False, job=job, options=options)
 
-    def generate_speech(self, request: SpeechRequest) -> AudioResult:
-        return self._provider("speech").generate(request)
+    def generate_video(self, request: VideoRequest, *, provider: str | None = None, job: str = "",
+                       options: dict | None = None) -> VideoResult:  # fmt: skip
+        return self.router.call("video", request, VideoResult, only=provider, cache=False, job=job, options=options)
 
-    def generate_music(self, request: MusicRequest) -> AudioResult:
-        return self._provider("music").generate(request)
+    def generate_model3d(self, request: Model3DRequest, *, provider: str | None = None,
+                         job: str = "") -> Model3DResult:  # fmt: skip
+        return self.router.call("model3d", request, Model3DResult, only=provider, cache=False, job=job)
+
+    def generate_speech(self, request: SpeechRequest, *, provider: str | None = None, job: str = "") -> AudioResult:
+        return self.router.call("speech", request, AudioResult, only=provider, cache=False, job=job)
+
+    def generate_sound(self, request: SoundRequest, *, provider: str | None = None, job: str = "") -> AudioResult:
+        return self.router.call("sound", request, AudioResult, only=provider, cache=False, job=job)
+
+    def generate_music(self, request: MusicRequest, *, provider: str | None = None, job: str = "") -> AudioResult:
+        return self.router.call("music", request, AudioResult, only=provider, cache=False, job=job)
+
+    def cast_voices(self, project_id: str, cast: dict[str, str]) -> dict[str, dict]:
+        """A distinct voice of the speech chain's online head for each character (name -> description), chosen
+        from the account's library: name -> {provider, voice_id, voice, reasons}. Empty when the head is offline."""
+        chain = self.router.chain("speech", project_id)
+        if not chain or self.offline("speech", chain[0][0]):
+            return {}
+        name, model = chain[0]
+        speaker = self.router.provider("speech", name, model)
+        if not hasattr(speaker, "cast"):
+            return {}
+        return {who: {"provider": name, **choice.to_dict()} for who, choice in speaker.cast(cast).items()}
 
     # ------------------------------------------------------------------ projects
     def project(self, project_id: str):
@@ -228,9 +288,11 @@ class LocalBrain(ProjectOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps, 
             self._runners.close()
             self._runners = None
         self.jobs.shutdown()
+        self._webhooks.close()  # after the jobs: their last events are queued for delivery too
         for store in self._stores.values():
             store.close()
         self._stores.clear()
         for ledger in self._ledgers.values():
             ledger.close()
         self._ledgers.clear()
+        self.tally.flush()

@@ -61,10 +61,15 @@ def _jsonable(value: Any) -> Any:
 class RemoteBrain(_Calls):
     mode = "brain server"
 
-    def __init__(self, url: str, token: str | None = None, timeout: float = 120.0) -> None:
+    def __init__(self, url: str, token: str | None = None, timeout: float = 120.0, ca=None) -> None:
+        """``ca``: for a ``wss://`` URL, a CA file to trust instead of the system's store (or an
+        ``ssl.SSLContext``); see moviegen.brain.tls."""
+        from moviegen.brain.tls import context_for
+
         self.url = url
         self.token = token
         self.timeout = timeout
+        self.ssl = context_for(url, ca)  # a bad CA file is reported now, before any connection
         self._ws = None
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -79,7 +84,7 @@ class RemoteBrain(_Calls):
 
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
         ws = connect(self.url, subprotocols=["mcp"], additional_headers=headers, compression=None,
-                     max_size=64 << 20, open_timeout=10)  # fmt: skip
+                     max_size=64 << 20, open_timeout=10, ssl=self.ssl)  # fmt: skip
         try:
             self._ws = ws
             self._request("initialize", {
@@ -129,7 +134,9 @@ class RemoteBrain(_Calls):
         return data
 
     def _call(self, name: str, args: dict[str, Any]) -> dict:
-        from websockets.exceptions import ConnectionClosed, InvalidStatus
+        import ssl
+
+        from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 
         for attempt in (1, 2):
             try:
@@ -137,10 +144,13 @@ class RemoteBrain(_Calls):
                     self._connect()
                 return self._request("tools/call", {"name": name, "arguments": args})
             except InvalidStatus as exc:
-                raise BrainUnavailable(
-                    f"the brain at {self.url} refused the connection ({exc.response.status_code})",
-                    "set MOVIEGEN_BRAIN_TOKEN to a token from 'moviegen token create'",
-                ) from None
+                raise _refused(self.url, exc) from None
+            except ssl.SSLError as exc:
+                self._drop()
+                raise _tls_failed(self.url, exc) from None
+            except InvalidMessage as exc:
+                self._drop()
+                raise _not_websocket(self.url, exc) from None
             except (OSError, ConnectionClosed, TimeoutError) as exc:
                 self._drop()
                 if attempt == 2:
@@ -171,7 +181,8 @@ class RemoteBrain(_Calls):
         from moviegen.core.brain import ImageResult
 
         r = self.call("generate_image", project_id=_project_of(request), prompt=request.prompt,
-                      width=request.width, height=request.height, seed=request.seed, request=request.model_dump())  # fmt: skip
+                      width=request.width, height=request.height, seed=request.seed,
+                      request=request.model_dump(mode="json"))  # fmt: skip
         return ImageResult(png=base64.b64decode(r["png_base64"]), width=r["width"], height=r["height"],
                            provider=r["provider"])  # fmt: skip
 
@@ -180,7 +191,9 @@ class RemoteBrain(_Calls):
         return _audio(self.call("generate_speech", project_id=_project_of(request), **fields))
 
     def generate_music(self, request):
-        return _audio(self.call("generate_music", project_id=_project_of(request), request=request.model_dump()))
+        return _audio(
+            self.call("generate_music", project_id=_project_of(request), request=request.model_dump(mode="json"))
+        )
 
     # ---------------------------------------------------------------- streams
     def follow(self, job_id: str, timeout: float | None = None) -> Iterator[dict[str, Any]]:
@@ -200,6 +213,7 @@ class RemoteBrain(_Calls):
     async def events(self, project_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
         """The brain's /events socket (this caller's projects, or one of them), followed across restarts."""
         import asyncio
+        import ssl
 
         from websockets.asyncio.client import connect
         from websockets.exceptions import InvalidStatus, WebSocketException
@@ -208,12 +222,13 @@ class RemoteBrain(_Calls):
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
         while True:
             try:
-                async with connect(url, additional_headers=headers, compression=None) as ws:
+                async with connect(url, additional_headers=headers, compression=None, ssl=self.ssl) as ws:
                     async for text in ws:
                         yield json.loads(text)
             except InvalidStatus as exc:
-                raise BrainUnavailable(f"the brain refused its events ({exc.response.status_code})",
-                                       "check MOVIEGEN_BRAIN_TOKEN") from None  # fmt: skip
+                raise _refused(url, exc, "its events") from None
+            except ssl.SSLError as exc:  # retrying cannot make a certificate verify
+                raise _tls_failed(url, exc) from None
             except (OSError, WebSocketException):
                 await asyncio.sleep(1.0)
 
@@ -227,6 +242,35 @@ class RemoteBrain(_Calls):
 
     def close(self) -> None:
         self._drop()
+
+
+def _refused(url: str, exc, what: str = "the connection") -> MoviegenError:
+    """The door's one-line refusal ({"error": {code, message, hint}}: a token, 429 after too many wrong ones)."""
+    try:
+        error = json.loads(exc.response.body)["error"]
+        return BrainUnavailable(f"the brain at {url} refused {what}: {error['message']}", error.get("hint"))
+    except (TypeError, ValueError, KeyError):
+        return BrainUnavailable(f"the brain at {url} refused {what} ({exc.response.status_code})",
+                                "set MOVIEGEN_BRAIN_TOKEN to a token from 'moviegen token create'")  # fmt: skip
+
+
+def _tls_failed(url: str, exc) -> MoviegenError:
+    import ssl
+
+    from moviegen.brain.tls import CA_HINT, why
+
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        mismatch = exc.verify_code in (62, 64)  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+        hint = "connect to a name or address the certificate carries" if mismatch else CA_HINT
+        return BrainUnavailable(f"the brain at {url} presented a certificate that does not verify ({why(exc)})",
+                                hint)  # fmt: skip
+    return BrainUnavailable(f"no TLS connection to the brain at {url} ({why(exc)})",
+                            "is it serving TLS (--tls-cert)? a brain without it is reached with ws://")  # fmt: skip
+
+
+def _not_websocket(url: str, exc) -> MoviegenError:
+    hint = "if it serves TLS (--tls-cert), use wss://" if url.startswith("ws://") else "check the URL and port"
+    return BrainUnavailable(f"the brain at {url} did not answer as a WebSocket server ({exc})", hint)
 
 
 def _sdk_refusal(name: str, text: str) -> MoviegenError:

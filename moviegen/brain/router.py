@@ -9,13 +9,16 @@ the same request is answered from the project's cache and never billed twice. A 
 checked before a call is sent (the estimate uses the price table in settings when the provider reports no
 cost); a call that would pass it is refused with the spend so far.
 
-Text goes through the router today; pictures, clips, voices and embeddings join it with their online
-providers (their offline providers run in the render's worker processes, which do not write the ledger).
+Every capability goes through it: text, stills, clips, voices, sound effects, music. A render's online steps
+call it from the brain's process (ledger, budget and limits in one place); its offline steps run in the
+worker processes with ``only=`` the offline provider (no ledger there: they cost nothing).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import inspect
 import json
 import threading
 import time
@@ -26,7 +29,9 @@ from moviegen.brain.ledger import Entry, Ledger
 from moviegen.brain.limits import CircuitBreaker, RateLimit
 from moviegen.core.errors import (
     BudgetExceededError,
+    JobCancelledError,
     MoviegenError,
+    ProviderDeadlineError,
     ProviderError,
     ProviderResponseError,
     ProviderUnavailableError,
@@ -36,6 +41,17 @@ from moviegen.core.errors import (
 RETRIED = (RateLimitedError, ProviderUnavailableError)
 REPAIR = ("Your previous answer could not be used ({problem}). Answer again, following the instructions and the "
           "JSON schema exactly, with nothing else.")  # fmt: skip
+
+
+def _accepted(provider: Any, options: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``options`` that ``provider.generate`` takes by name (others are not for it)."""
+    if not options:
+        return {}
+    try:
+        params = inspect.signature(provider.generate).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {k: v for k, v in options.items() if k in params}
 
 
 def request_key(capability: str, request: Any) -> str:
@@ -78,7 +94,7 @@ class Router:
                 self._providers[key] = self.registry.get(capability, name).make(self.settings, model)
                 r = self.settings.router
                 self._breakers.setdefault(name, CircuitBreaker(r.breaker_failures, r.breaker_cooldown))
-                self._limits.setdefault(name, RateLimit(r.rpm, r.concurrency))
+                self._limits.setdefault(name, RateLimit(r.rpm, r.provider_concurrency.get(name, r.concurrency)))
             return self._providers[key]
 
     def limit(self, name: str) -> RateLimit | None:
@@ -86,37 +102,56 @@ class Router:
 
     # ------------------------------------------------------------------ a call
     def call(self, capability: str, request: Any, result_type: type, *, job: str = "",
-             check: Callable[[Any], None] | None = None, on_text: Callable[[str], None] | None = None) -> Any:
+             check: Callable[[Any], None] | None = None, on_text: Callable[[str], None] | None = None,
+             only: str | None = None, cache: bool = True, options: dict[str, Any] | None = None,
+             stage: str = "") -> Any:  # fmt: skip
         """The first answer of the chain. ``check`` raises ProviderResponseError for an answer the caller cannot
         use (it is repaired once, then the next provider is tried; a failing answer is never cached);
-        ``on_text`` receives the answer as it streams, from providers that stream (others: once, whole)."""
+        ``on_text`` receives the answer as it streams, from providers that stream (others: once, whole).
+        ``only`` restricts the chain to one provider (a render step the coordinator assigned to it);
+        ``cache=False`` keeps the answer out of the provider cache (media: the render's index holds the asset,
+        megabytes are not kept twice); ``options`` go to providers whose ``generate`` takes them (FAL's
+        ``on_progress`` and ``cancel``)."""
         project_id = getattr(request, "project_id", "") or ""
         ledger = self.ledger_of(project_id) if project_id else None
         key = request_key(capability, request)
-        stage = getattr(request, "task", "") or capability
-        if ledger is not None and (hit := ledger.cached(key)) is not None:
+        stage = stage or getattr(request, "task", "") or capability
+        if cache and ledger is not None and (hit := ledger.cached(key)) is not None:
             ledger.record(Entry(capability, hit["provider"], hit["model"], key, "cached", stage=stage, job=job))
             result = result_type.model_validate(hit["result"])
             if on_text is not None:
                 on_text(result.text)
             return result
         failures: list[str] = []
-        for name, model in self.chain(capability, project_id):
+        chain = self.chain(capability, project_id)
+        if only is not None:
+            chain = [(n, m) for n, m in chain if n == only] or (
+                [(only, None)] if self._usable(capability, only) else []
+            )
+        for name, model in chain:
             provider = self.provider(capability, name, model)
             if not self._breakers[name].allow():
                 failures.append(f"{name}: circuit open after repeated failures")
                 continue
             offline = self.registry.get(capability, name).offline
-            if ledger is not None and not offline:
-                self._check_budget(project_id, ledger, key, capability, name, model, request, stage, job)
+            try:
+                if ledger is not None and not offline:
+                    self._check_budget(project_id, ledger, key, capability, name, model, request, stage, job)
+            except BudgetExceededError as exc:
+                if capability == "text":
+                    raise  # a story stage waits for the budget; a picture or a voice falls back to an offline one
+                failures.append(f"{name}: {exc.message}")
+                continue
             try:
                 result = self._attempts(capability, name, model or "", provider, request, ledger, key, stage, job,
-                                        check, on_text)  # fmt: skip
+                                        check, on_text, offline, options)  # fmt: skip
             except ProviderError as exc:
                 failures.append(f"{name}: {exc.message}")
                 continue
-            if ledger is not None and not offline:
-                ledger.keep(key, result.provider, getattr(result, "model", "") or model or "", result.model_dump(mode="json"))
+            if cache and ledger is not None and not offline:
+                ledger.keep(
+                    key, result.provider, getattr(result, "model", "") or model or "", result.model_dump(mode="json")
+                )
             return result
         raise ProviderError(
             f"no {capability} provider could answer ({'; '.join(failures) or 'none is configured'})",
@@ -124,20 +159,29 @@ class Router:
             f"(MOVIEGEN_PROVIDERS__{capability.upper()})",
         )
 
+    def _usable(self, capability: str, name: str) -> bool:
+        try:
+            spec = self.registry.get(capability, name)
+        except ProviderError:
+            return False
+        return all(getattr(self.settings, need, None) for need in spec.needs)
+
     def _attempts(self, capability, name, model, provider, request, ledger, key, stage, job, check=None,
-                  on_text=None):  # fmt: skip
+                  on_text=None, offline=False, options=None):  # fmt: skip
         r = self.settings.router
         repaired = False
         attempt = 0
+        extra = _accepted(provider, options)
         while True:
             started = time.perf_counter()
             charged = 0.0  # what an answer that failed ``check`` cost: the provider was paid for it
             try:
-                with self._limits[name].slot():
+                # an offline provider runs on this machine's cores: no provider's rate limit applies to it
+                with contextlib.nullcontext() if offline else self._limits[name].slot():
                     if on_text is not None and hasattr(provider, "stream"):
                         result = provider.stream(request, on_text)
                     else:
-                        result = provider.generate(request)
+                        result = provider.generate(request, **extra)
                         if on_text is not None:
                             on_text(result.text)
                 if check is not None:
@@ -145,14 +189,17 @@ class Router:
                     check(result)
             except MoviegenError as exc:
                 latency = (time.perf_counter() - started) * 1000
-                status = {RateLimitedError: "rate_limited", ProviderUnavailableError: "timeout"}.get(type(exc), "failed")
+                status = {RateLimitedError: "rate_limited", ProviderUnavailableError: "timeout",
+                          ProviderDeadlineError: "timeout", JobCancelledError: "cancelled"}.get(type(exc), "failed")  # fmt: skip
                 if ledger is not None:
                     ledger.record(Entry(capability, name, model, key, status, latency, cost_usd=charged, stage=stage,
                                         job=job, error=exc.message))  # fmt: skip
+                if isinstance(exc, JobCancelledError):
+                    raise  # the caller stopped: no retry, no fallback
                 self._breakers[name].failure()
                 if isinstance(exc, ProviderResponseError) and not repaired:
-                    repaired = True  # a prompt is told what was wrong; a request without one (media) is sent again
-                    if hasattr(request, "prompt"):
+                    repaired = True  # a language model is told what was wrong; a media request is sent again
+                    if capability == "text":
                         request = request.model_copy(update={"prompt": f"{request.prompt}\n\n"
                                                              + REPAIR.format(problem=exc.message[:300])})  # fmt: skip
                     continue
@@ -193,10 +240,18 @@ class Router:
             usage.images * p.per_image + usage.seconds * p.per_second + usage.characters * p.per_kchar / 1000  # fmt: skip
 
     def estimate(self, name: str, model: str | None, request: Any) -> float:
-        """What a text call would cost at most, from the price table (0 when the provider has no price)."""
+        """What a call would cost at most, from the price table (0 when the provider has no price): a text
+        call by its tokens, a still per image, a clip or sound per second, speech per thousand characters."""
         p = self.price(name, model)
         if p is None:
             return 0.0
+        kind = type(request).__name__
+        if kind in ("ImageRequest", "Model3DRequest"):
+            return p.per_image
+        if kind in ("VideoRequest", "SoundRequest"):
+            return p.per_second * (getattr(request, "duration", None) or 10.0)
+        if kind == "SpeechRequest":
+            return p.per_kchar * len(request.text) / 1000
         text = f"{getattr(request, 'system', '')}{getattr(request, 'prompt', '')}"
         tokens_in = len(text) / 4
         tokens_out = getattr(request, "max_tokens", None) or 4096

@@ -10,23 +10,45 @@ brain_app = typer.Typer(help="Run the brain as an MCP server, or list its tools.
 token_app = typer.Typer(help="Service tokens for workers and scripts (stored hashed).", no_args_is_help=True)
 
 DEFAULT_PORT = 8002
+TLS_CERT_HELP = "Serve HTTPS/WSS with this PEM certificate (chain); needs --tls-key."
+TLS_KEY_HELP = "The certificate's private key (PEM, unencrypted)."
+INSECURE_HELP = "Allow serving off loopback without TLS (tokens then cross the network in clear text)."
+
+
+def _tls(cert: str | None, key: str | None) -> tuple[str, str] | None:
+    from moviegen.core.errors import UsageError
+
+    if (cert is None) != (key is None):
+        raise UsageError("--tls-cert and --tls-key go together", "give both PEM files, or neither")
+    return (cert, key) if cert and key else None
 
 
 @brain_app.command("serve")
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; anything but loopback requires tokens."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to bind; anything but loopback requires tokens, and TLS or --insecure."
+    ),
     port: int = typer.Option(DEFAULT_PORT, "--port", min=1, max=65535, help="Port."),
     require_token: bool = typer.Option(False, "--require-token", help="Require a token even on loopback."),
     max_message: int = typer.Option(4 << 20, "--max-message", min=1024, help="Largest WebSocket message, bytes."),
     workers: int = typer.Option(0, "--workers", "-w", min=0, help="Render worker processes (0 = one per core)."),
+    tls_cert: str = typer.Option(None, "--tls-cert", metavar="FILE", help=TLS_CERT_HELP),
+    tls_key: str = typer.Option(None, "--tls-key", metavar="FILE", help=TLS_KEY_HELP),
+    insecure: bool = typer.Option(False, "--insecure", help=INSECURE_HELP),
 ) -> None:
-    """Serve MCP over WebSocket (/mcp/ws) and streamable HTTP (/mcp), in the foreground."""
+    """Serve MCP over WebSocket (/mcp/ws) and streamable HTTP (/mcp), in the foreground. Wrong tokens are
+    rate-limited per address (MOVIEGEN_LOGIN_ATTEMPTS within MOVIEGEN_LOGIN_WINDOW s, then blocked for
+    MOVIEGEN_LOGIN_COOLDOWN s)."""
     from moviegen.brain.server.run import check_bind
     from moviegen.brain.server.run import serve as run_server
 
+    tls = _tls(tls_cert, tls_key)
     # a busy port is reported before any worker process starts (a pool torn down at exit is noisy)
-    check_bind(host, port, require_token)
-    run_server(host, port, require_token=require_token, max_message_bytes=max_message, workers=workers)
+    check_bind(host, port, require_token, tls, insecure)
+    scheme = "wss" if tls else "ws"
+    note(f"brain serving at {scheme}://{f'[{host}]' if ':' in host else host}:{port}/mcp/ws")
+    run_server(host, port, require_token=require_token, max_message_bytes=max_message, workers=workers, tls=tls,
+               insecure=insecure)  # fmt: skip
 
 
 @brain_app.command("stdio")
@@ -113,15 +135,20 @@ daemon_app = typer.Typer()
 
 @daemon_app.command()
 def up(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (anything but loopback requires tokens)."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to bind (anything but loopback requires tokens, and TLS or --insecure)."
+    ),
     port: int = typer.Option(DEFAULT_PORT, "--port", min=1, max=65535, help="Port."),
     workers: int = typer.Option(0, "--workers", "-w", min=0, help="Render worker processes (0 = one per core)."),
+    tls_cert: str = typer.Option(None, "--tls-cert", metavar="FILE", help=TLS_CERT_HELP),
+    tls_key: str = typer.Option(None, "--tls-key", metavar="FILE", help=TLS_KEY_HELP),
+    insecure: bool = typer.Option(False, "--insecure", help=INSECURE_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print the daemon's address as JSON."),
 ) -> None:
-    """Start the brain (and its render workers) in the background."""
+    """Start the brain (and its render workers) in the background; with --tls-cert/--tls-key at https/wss."""
     from moviegen.brain import daemon
 
-    record, started = daemon.up(host, port, workers)
+    record, started = daemon.up(host, port, workers, tls=_tls(tls_cert, tls_key), insecure=insecure)
     if json_out:
         emit_json({**record, "started_now": started})
         return
@@ -144,7 +171,9 @@ def down(json_out: bool = typer.Option(False, "--json", help="Print what was sto
     if record is None:
         out.print("no brain was running")
     elif record.get("killed"):
-        out.print(f"brain killed (pid {record['pid']}): it did not stop within 5 s; its running jobs show as interrupted")
+        out.print(
+            f"brain killed (pid {record['pid']}): it did not stop within 5 s; its running jobs show as interrupted"
+        )
     else:
         out.print(f"brain stopped (pid {record['pid']}) in {record['stop_seconds']} s")
 

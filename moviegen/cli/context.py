@@ -25,14 +25,10 @@ def brain(workers: int | None = None) -> StudioAPI:
     a brain server has its own)."""
     global _brain
     if _brain is None:
-        from moviegen.brain.daemon import brain_url
+        from moviegen.brain.daemon import remote_brain
 
-        url, token = brain_url()
-        if url is not None:
-            from moviegen.brain.remote import RemoteBrain
-
-            _brain = RemoteBrain(url, token)
-        else:
+        _brain = remote_brain()  # wss:// verified as moviegen.brain.tls says (the global --ca)
+        if _brain is None:
             from moviegen.brain.local import LocalBrain
 
             _brain = LocalBrain(workers=workers or None)

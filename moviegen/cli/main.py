@@ -8,16 +8,23 @@ import sys
 import typer
 
 from moviegen import __version__
+from moviegen.cli.assets import assets_app
+from moviegen.cli.audit import audit_app
+from moviegen.cli.batch import batch_app
 from moviegen.cli.brain import brain_app, daemon_app, token_app
+from moviegen.cli.cast import cast_app
 from moviegen.cli.context import State
 from moviegen.cli.costs import costs_app
 from moviegen.cli.exports import exports_app
 from moviegen.cli.film import film_app
 from moviegen.cli.jobs import job_app, jobs_app
 from moviegen.cli.memory import memory_app
-from moviegen.cli.projects import projects_app
+from moviegen.cli.projects import project_app, projects_app
+from moviegen.cli.stats import stats_app
 from moviegen.cli.story import story_app
+from moviegen.cli.transcode import transcode_app
 from moviegen.cli.tui import tui_app
+from moviegen.cli.webhooks import webhook_app
 
 app = typer.Typer(
     name="moviegen",
@@ -30,6 +37,7 @@ app = typer.Typer(
 app.add_typer(projects_app)
 app.add_typer(story_app)
 app.add_typer(film_app)
+app.add_typer(batch_app)
 app.add_typer(memory_app)
 app.add_typer(brain_app, name="brain")
 app.add_typer(token_app, name="token")
@@ -37,8 +45,18 @@ app.add_typer(daemon_app)
 app.add_typer(jobs_app)
 app.add_typer(costs_app)
 app.add_typer(exports_app)
+app.add_typer(transcode_app)
+app.add_typer(assets_app, name="assets")
 app.add_typer(job_app, name="job")
 app.add_typer(tui_app)
+app.add_typer(project_app, name="project")
+app.add_typer(stats_app)
+app.add_typer(audit_app)
+app.add_typer(webhook_app, name="webhook")
+app.add_typer(cast_app, name="cast")
+
+
+CA_HELP = "Trust this CA (or self-signed certificate) file for a wss:// brain instead of the system's store."
 
 
 def _version(value: bool) -> None:
@@ -54,9 +72,12 @@ def main(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    ca: str = typer.Option(None, "--ca", metavar="FILE", envvar="MOVIEGEN_BRAIN_CA", help=CA_HELP),
 ) -> None:
     """moviegen — a terminal-first AI film studio. Bare `moviegen` in a terminal opens the studio (TUI)."""
     State.debug = debug or os.environ.get("MOVIEGEN_DEBUG", "").lower() in ("1", "true", "yes")
+    if ca:  # read where the brain is found (moviegen.brain.daemon.remote_brain), the studio's too
+        os.environ["MOVIEGEN_BRAIN_CA"] = ca
     if ctx.invoked_subcommand is None:  # in a terminal, moviegen.cli.entry has opened the studio already
         typer.echo(ctx.get_help())
         raise typer.Exit()

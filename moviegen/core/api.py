@@ -12,7 +12,7 @@ Results are plain JSON values (dicts, lists, strings), so the in-process and the
 exactly the same thing. Access levels: ``open`` (no project; results filtered to what the caller may see),
 ``create`` (make a project), ``read`` (viewer and up), ``write`` (writer and up: story files, screenplay,
 memory), ``direct`` (director and up: plan, storyboard, cast, renders, generation that spends), ``produce``
-(producer and up: delete, export); ``job_read``/``job_direct`` are ``read``/``direct`` on the job's project.
+(producer and up: delete, export, webhooks); ``job_read``/``job_direct`` are ``read``/``direct`` on the job's project.
 """
 
 from __future__ import annotations
@@ -32,7 +32,11 @@ Text = Annotated[str, Field(min_length=1, max_length=2_000_000)]
 StoryName = Literal["logline", "bible", "outline"]
 Mode = Literal["hybrid", "text", "vector"]
 Aspect = Literal["16:9", "9:16", "1:1"]
-ExportFormat = Literal["pdf", "fdx", "otio", "edl", "fcpxml"]
+ExportFormat = Literal["pdf", "fdx", "otio", "edl", "fcpxml", "storyboard", "bundle", "stems"]
+UploadId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+BundlePiece = Annotated[str, Field(min_length=4, max_length=2_796_204, description="base64 of at most 2 MiB")]
+TranscodePreset = Literal["web720", "web1080", "vertical", "prores", "audio", "wav", "preview", "gif", "poster", "hls"]
+WebhookId = Annotated[str, Field(pattern=r"^wh_[0-9a-f]{1,32}$", description="a webhook's id (wh_...)")]
 
 
 def op(access: str) -> Callable:
@@ -98,8 +102,10 @@ class StudioAPI(Protocol):
         ...
 
     @op("produce")
-    def project_delete(self, project_id: ProjectId) -> dict[str, Any]:
-        """Move a project to the trash (nothing is destroyed)."""
+    def project_delete(self, project_id: ProjectId, purge: bool = False) -> dict[str, Any]:
+        """Move a project to the trash (nothing is destroyed); with ``purge``, destroy it instead: its folder,
+        memory (Neo4j nodes included), ledger and caches, and its copies in the trash, leaving one tombstone line
+        in $MOVIEGEN_HOME/audit/tombstones.jsonl (who, when, slug, identity, sha256 of its moviegen.toml)."""
         ...
 
     # ------------------------------------------------------------------ story
@@ -194,7 +200,20 @@ class StudioAPI(Protocol):
 
     @op("direct")
     def recast(self, project_id: ProjectId, name: str, voice: Annotated[str, Field(max_length=200)]) -> dict[str, Any]:
-        """Change a character's voice; returns the shots whose lines will be spoken again."""
+        """Change a character's voice — a description, an eSpeak voice ('en-us+f3 pitch 60'), or an ElevenLabs
+        voice ('elevenlabs: Rachel (21m00Tcm4TlvDq8ikWAM)' or the bare id); returns the shots whose lines will
+        be spoken again."""
+        ...
+
+    @op("direct")
+    def sheet_paint(self, project_id: ProjectId, name: str) -> dict[str, Any]:
+        """Paint a new character sheet take (a reference picture from the bible's look) with the image chain;
+        the stills of an online render keep the character's face and costume from it."""
+        ...
+
+    @op("direct")
+    def sheet_approve(self, project_id: ProjectId, name: str, take: Annotated[int, Field(ge=1)]) -> dict[str, Any]:
+        """Make a sheet take the one the stills use (their next render paints the character's shots again)."""
         ...
 
     # ------------------------------------------------------------------ memory (the platform's tool contract)
@@ -396,8 +415,120 @@ class StudioAPI(Protocol):
     # ------------------------------------------------------------------ exports
     @op("produce")
     def export(self, project_id: ProjectId, format: ExportFormat) -> dict[str, Any]:
-        """Write the screenplay (pdf, fdx) or the last render's cut (otio, edl, fcpxml) into the project's
-        exports/ folder; returns each file's path in the project, size and sha256."""
+        """Write the screenplay (pdf, fdx), the last render's cut (otio, edl, fcpxml), the storyboard as a
+        contact sheet (storyboard) or the whole project as one archive with a manifest of checksums (bundle)
+        into the project's exports/ folder; returns each file's path in the project, size and sha256."""
+        ...
+
+    @op("create")
+    def bundle_upload(
+        self, piece: BundlePiece, upload_id: UploadId | None = None, offset: Annotated[int, Field(ge=0)] = 0
+    ) -> dict[str, Any]:
+        """Send a project bundle to the brain, one piece (base64 of at most 2 MiB) per call, for
+        project_import_bundle: the first call (no upload_id, offset 0) starts an upload and returns its id;
+        each next one names it and the offset its piece starts at. Returns the id and the bytes so far."""
+        ...
+
+    @op("create")
+    def project_import_bundle(self, upload_id: UploadId, slug: str | None = None) -> dict[str, Any]:
+        """Restore a project from an uploaded bundle (from export's format bundle) as ``slug`` (default: its
+        own): every file's size and sha256 are checked before anything is written; unsafe paths, links and a
+        taken slug are refused; the project gets an identity of its own. The upload is removed either way."""
+        ...
+
+    # ------------------------------------------------------------------ media: transcodes and 3D models
+    @op("direct")
+    def transcode(
+        self, project_id: ProjectId, presets: Annotated[list[TranscodePreset], Field(min_length=1, max_length=10)]
+    ) -> dict[str, Any]:
+        """Start a job that transcodes the last render into each preset, one after another, each into
+        exports/transcodes/<preset>/ (whole or not at all; never scaled above the film's size); follow it like a
+        render. Its result lists each preset's files (path, bytes, sha256) and, for hls, the variants."""
+        ...
+
+    @op("direct")
+    def assets_3d(
+        self, project_id: ProjectId, targets: Annotated[list[str], Field(max_length=200)] | None = None
+    ) -> dict[str, Any]:
+        """Make a 3D model (GLB) per target, 'character:NAME' or 'prop:NOUN' (none: every character): a
+        procedural low-poly figure from the bible's build, look and the character's colour, or a primitive
+        prop. Stored content-addressed in assets/, named in cast/models.toml, a ``model3d`` on the graph node."""
+        ...
+
+    @op("read")
+    def assets_3d_list(self, project_id: ProjectId) -> list[dict[str, Any]]:
+        """The project's 3D models: kind, name, graph node, asset path, provider, bytes."""
+        ...
+
+    @op("direct")
+    def assets_push(self, project_id: ProjectId) -> dict[str, Any]:
+        """Upload the project's assets/ files the shared S3 store (MOVIEGEN_ASSETS__S3_URL) lacks, each checked
+        against its sha256 name (a damaged one is listed, never sent): uploaded, present, corrupt, bytes."""
+        ...
+
+    @op("direct")
+    def assets_pull(self, project_id: ProjectId) -> dict[str, Any]:
+        """Download from the shared S3 store what the project's index and files reference but its assets/ folder
+        lacks, each verified before it lands: downloaded, present, missing (the store lacks it too), corrupt."""
+        ...
+
+    # ------------------------------------------------------------------ webhooks (producers: a URL may be a secret)
+    @op("produce")
+    def webhook_add(
+        self, project_id: ProjectId, url: Annotated[str, Field(min_length=1, max_length=2000)],
+        events: Annotated[list[str], Field(min_length=1, max_length=64)],
+    ) -> dict[str, Any]:  # fmt: skip
+        """Send the project's events (render.finished, job.failed, screenplay.updated, or any event the brain
+        publishes, by name) to an http(s) URL, signed per Standard Webhooks. The result carries the signing
+        secret (whsec_...): the only time it is ever shown."""
+        ...
+
+    @op("produce")
+    def webhook_list(self, project_id: ProjectId) -> list[dict[str, Any]]:
+        """The project's webhooks: URL, events, enabled (or the reason it was disabled), failures in a row,
+        messages queued, the last delivery. Never a secret."""
+        ...
+
+    @op("produce")
+    def webhook_remove(self, project_id: ProjectId, webhook_id: WebhookId) -> dict[str, Any]:
+        """Remove a webhook, with its queued messages and its delivery log."""
+        ...
+
+    @op("produce")
+    def webhook_enable(self, project_id: ProjectId, webhook_id: WebhookId) -> dict[str, Any]:
+        """Turn a webhook disabled after a run of failures back on (for new events; its failures start at 0)."""
+        ...
+
+    @op("produce")
+    def webhook_test(self, project_id: ProjectId, webhook_id: WebhookId) -> dict[str, Any]:
+        """Send a signed ``webhook.test`` message now and say how it went (status code, latency, error);
+        recorded in the log, neither retried nor counted as a failure."""
+        ...
+
+    @op("produce")
+    def webhook_log(self, project_id: ProjectId, webhook_id: WebhookId, limit: Limit = 50) -> list[dict[str, Any]]:
+        """A webhook's latest delivery attempts, newest first: time, event, attempt, status code, latency,
+        error, outcome (delivered, retrying, failed, disabled, test)."""
+        ...
+
+    # ------------------------------------------------------------------ analytics and upkeep
+    @op("read")
+    def stats(self, project_id: ProjectId | None = None) -> dict[str, Any]:
+        """A project's analytics (without one: every project the caller may read, and their totals): renders
+        and jobs, time per render stage, the step and provider caches' hit rates, spend, the most-used tools."""
+        ...
+
+    @op("produce")
+    def gc(self, project_id: ProjectId, apply: bool = False) -> dict[str, Any]:
+        """What the project's retention policy and references let go: renders it drops, assets nothing
+        references, their index records, and the bytes; removed only with ``apply`` (a dry run otherwise)."""
+        ...
+
+    @op("produce")
+    def audit_log(self, project_id: ProjectId, limit: Limit = 50, verify: bool = False) -> dict[str, Any]:
+        """The project's audit trail, newest last: every change and every refused call (seq, time, who, role, via,
+        op, args_sha256, result, prev, hash); with ``verify``, whether its hash chain holds, or the first entry
+        that does not (seq, line, problem)."""
         ...
 
     # ------------------------------------------------------------------ not tools: streams

@@ -118,10 +118,34 @@ class VideoResult(BaseModel):
     usage: Usage = Field(default_factory=Usage)
 
 
+class Model3DRequest(BaseModel):
+    """A 3D model from a picture (image-to-3D): ``image`` is a PNG, e.g. a character's sheet."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    project_id: str = ""
+    image: bytes
+    seed: int = 7
+
+
+class Model3DResult(BaseModel):
+    """A binary glTF (GLB), as the provider made it."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    glb: bytes
+    provider: str
+    model: str = ""
+    usage: Usage = Field(default_factory=Usage)
+
+
 class SpeechRequest(BaseModel):
     text: str
     project_id: str = ""
     voice: str  # a provider-specific voice id, e.g. 'en-us+m3'
+    # the same character's voice at other providers (name -> voice id, e.g. {'elevenlabs': '21m00Tcm4TlvDq8ikWAM'}):
+    # a chain's providers each speak with their own, so a fallback keeps one character one voice
+    voices: dict[str, str] = Field(default_factory=dict)
     pitch: int = 50  # 0..100
     rate: int = 165  # words per minute
     seed: int = 7

@@ -131,6 +131,13 @@ class ProviderUnavailableError(ProviderError):
     code = "provider_unavailable"
 
 
+class ProviderDeadlineError(ProviderError):
+    """A queued request (a FAL still or clip) did not finish in the time it was given and was cancelled at the
+    provider: not retried (another wait as long would rarely end better), the next provider is tried."""
+
+    code = "provider_deadline"
+
+
 class ProviderResponseError(ProviderError):
     """The provider answered, but not with what was asked (malformed JSON, an answer that does not fit the
     schema): one repair attempt, then the next provider."""

@@ -89,8 +89,18 @@ def _m005_ledger(db: sqlite3.Connection) -> None:
     )
 
 
+def _m006_tool_calls(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE tool_calls (          -- what the studio's operations were asked on this project (not derived)
+               tool TEXT PRIMARY KEY,     -- the operation's name (moviegen.core.api)
+               calls INTEGER NOT NULL, errors INTEGER NOT NULL,
+               seconds REAL NOT NULL,     -- their time, summed
+               last REAL NOT NULL)"""
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _m001_steps, _m002_runs, _m003_takes, _m004_jobs, _m005_ledger,
+    _m001_steps, _m002_runs, _m003_takes, _m004_jobs, _m005_ledger, _m006_tool_calls,
 ]  # fmt: skip
 
 

@@ -73,3 +73,18 @@ def render_lock(path: Path) -> Path:
 def exports_dir(path: Path) -> Path:
     """What leaves the studio: screenplay PDF/FDX, the cut as OTIO/EDL/FCPXML."""
     return path / "exports"
+
+
+def webhooks_db(path: Path) -> Path:
+    """The project's webhooks, their outbox and delivery log (not derived: kept by a reindex)."""
+    return state_dir(path) / "webhooks.sqlite"
+
+
+def sheets_file(path: Path) -> Path:
+    """Character sheets: each character's reference pictures (takes) and the one approved (human-readable)."""
+    return path / "sheets.toml"
+
+
+def models_3d_file(path: Path) -> Path:
+    """The characters' and props' 3D models: which GLB in assets/ is whose (human-readable, beside sheets.toml)."""
+    return path / "models.toml"

@@ -76,7 +76,8 @@ class Character(BaseModel):
     role: str = ""
     want: str = ""
     look: str = ""
-    voice: str = ""
+    voice: str = ""  # a description ("low and slow") or an eSpeak voice ("en-us+f3 pitch 60")
+    elevenlabs_voice: str = ""  # "Name (voice id)" from the ElevenLabs library, chosen at the first online render
 
 
 class Location(BaseModel):
@@ -135,6 +136,8 @@ class Shot(BaseModel):
     duration: float = Field(gt=0, le=120)
     prompt: str = ""
     take: int = Field(1, ge=1, le=999)  # the approved storyboard take (1 = the first painting)
+    # "video": an image-to-video model animates the still (when a video provider is configured)
+    motion: Literal["still", "video"] = "still"
 
 
 class Asset(BaseModel):
@@ -155,6 +158,13 @@ class Story(BaseModel):
     screenplay: str  # Fountain text
 
 
+class Retention(BaseModel):
+    """What ``moviegen gc`` lets go (the ``[retention]`` table of moviegen.toml); unset keeps everything."""
+
+    keep_renders: int | None = Field(None, ge=1)  # the newest N render reports (and their films) are kept
+    preview_days: float | None = Field(None, ge=0)  # renders in another format than the project's go after D days
+
+
 class ProjectInfo(BaseModel):
     slug: str
     title: str
@@ -167,3 +177,4 @@ class ProjectInfo(BaseModel):
     narration: bool = False
     budget_usd: float | None = Field(None, ge=0)  # provider calls that would pass it are refused before they are sent
     providers: dict[str, list[str]] = Field(default_factory=dict)  # capability -> chain, over the settings' chain
+    retention: Retention = Field(default_factory=Retention)

@@ -197,7 +197,7 @@ def render_bible(story: Story) -> str:
     return "\n".join(out)
 
 
-_FIELD_RE = re.compile(r"^- (full name|role|want|look|voice):\s*(.*)$")
+_FIELD_RE = re.compile(r"^- (full name|role|want|look|voice|elevenlabs voice):\s*(.*)$")
 
 
 def _field_of(line: str) -> str | None:

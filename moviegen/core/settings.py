@@ -20,19 +20,22 @@ from moviegen.core.models import FilmFormat
 class ProviderChoice(BaseModel):
     """Provider chains per capability, in order of preference (``name`` or ``name:model``). Text goes through
     the router (moviegen.brain.router): the first configured provider that answers, falling back down the
-    chain. Image, speech and music use the first name until their online providers join the router;
-    ``embedding`` 'auto' picks Jina when JINA_API_KEY is set, else the offline model."""
+    chain. ``embedding`` 'auto' picks Jina when JINA_API_KEY is set, else the offline model."""
 
-    # online providers that are not configured (no key, no URL) are passed over; the offline writer ends it
+    # online providers that are not configured (no key, no URL) are passed over; an offline one ends each chain
     text: list[str] = Field(default_factory=lambda: ["openrouter", "openai-compat", "story-writer"])
-    image: list[str] = Field(default_factory=lambda: ["storyboard-painter"])
-    speech: list[str] = Field(default_factory=lambda: ["espeak-ng"])
+    image: list[str] = Field(default_factory=lambda: ["fal", "storyboard-painter"])
+    speech: list[str] = Field(default_factory=lambda: ["elevenlabs", "espeak-ng"])
     music: list[str] = Field(default_factory=lambda: ["score-synth"])
+    # sound effects for action lines that name a sound ('a door slams'); none offline: the film has its ambience
+    sound: list[str] = Field(default_factory=lambda: ["elevenlabs"])
     # 'auto': a project keeps the embedder its vectors were made with; new ones use Jina when
     # JINA_API_KEY is set, else the offline static model
     embedding: list[str] = Field(default_factory=lambda: ["auto"])
-    # image-to-video for shots marked motion = "video" (e.g. ["fal"]); empty: every shot is a still
-    video: list[str] = Field(default_factory=list)
+    # image-to-3D for the cast's models (fed the character's sheet); not configured: the procedural models
+    model3d: list[str] = Field(default_factory=lambda: ["fal"])
+    # image-to-video for shots marked motion = "video"; not configured (no FAL_KEY): those shots stay stills
+    video: list[str] = Field(default_factory=lambda: ["fal"])
 
 
 class JinaSettings(BaseModel):
@@ -46,11 +49,24 @@ class FalSettings(BaseModel):
     """How the FAL queue is waited on (MOVIEGEN_FAL__*): polls start at ``poll_interval`` and slow to
     ``max_poll_interval``; a request not finished by its deadline is cancelled at FAL."""
 
-    poll_interval: float = 1.0  # seconds
-    max_poll_interval: float = 5.0
+    poll_interval: float = 0.25  # seconds: a status poll is cheap and a still is often done in one or two
+    max_poll_interval: float = 1.0  # polls slow down to this while nothing changes (and speed up when it does)
     deadline: float = 300.0  # seconds a still may take, queue included
     video_deadline: float = 900.0  # seconds a clip may take
     max_download_mb: float = 200.0  # a result file larger than this is refused
+
+
+class WebhookSettings(BaseModel):
+    """How webhooks are delivered (MOVIEGEN_WEBHOOKS__*). A failed delivery is tried again after each wait of
+    ``backoff`` in turn (JSON list of seconds), then given up; ``disable_after`` failed attempts in a row turn
+    the webhook off. Loopback, private and link-local receivers are refused unless ``allow_private``: a brain
+    should not be made to knock on its own network's doors."""
+
+    timeout: float = 10.0  # seconds per delivery attempt
+    backoff: list[float] = Field(default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 3600.0])
+    disable_after: int = Field(default=10, ge=1)
+    allow_private: bool = False
+    keep_log: int = Field(default=1000, ge=10)  # delivery log entries kept per webhook
 
 
 class KnowledgeSettings(BaseModel):
@@ -71,6 +87,9 @@ class RouterSettings(BaseModel):
     breaker_cooldown: float = 30.0  # seconds before an open circuit lets one call through again
     rpm: int = 600  # requests per minute per provider
     concurrency: int = 8  # calls in flight per provider
+    # per-provider overrides: FAL queues requests on its side and runs as many as the account may, so more may wait
+    # there than run (a free runner starts the next at once, no poll in between)
+    provider_concurrency: dict[str, int] = Field(default_factory=lambda: {"fal": 64})
 
 
 class Price(BaseModel):
@@ -81,6 +100,17 @@ class Price(BaseModel):
     per_image: float = 0.0
     per_second: float = 0.0  # of audio or video
     per_kchar: float = 0.0  # per thousand characters of speech
+
+
+class AssetSettings(BaseModel):
+    """The shared asset store (MOVIEGEN_ASSETS__*): with ``s3_url`` set, workers on other machines fetch inputs
+    and put outputs by content hash in an S3-compatible bucket (moviegen.workers.assets); unset, the project's
+    assets/ folder is the only store. Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION."""
+
+    s3_url: str | None = None  # the endpoint, e.g. http://127.0.0.1:9000 (MinIO) or https://s3.eu-west-1.amazonaws.com
+    s3_bucket: str = "moviegen-assets"
+    s3_prefix: str = "assets"  # objects are <prefix>/<sha[:2]>/<sha>.<ext>, shared by every project
+    timeout: float = 30.0  # seconds to connect and per read
 
 
 class RenderDefaults(BaseModel):
@@ -110,6 +140,8 @@ class Settings(BaseSettings):
     fal: FalSettings = Field(default_factory=FalSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    assets: AssetSettings = Field(default_factory=AssetSettings)
     # 'provider' or 'provider:model' -> price; a model's own entry wins over its provider's
     prices: dict[str, Price] = Field(default_factory=dict)
     # provider secrets: conventional names, read from the environment only, never printed
@@ -135,11 +167,18 @@ class Settings(BaseSettings):
     fal_video_model: str = Field(
         default="fal-ai/kling-video/v2.1/standard/image-to-video", validation_alias=AliasChoices("FAL_VIDEO_MODEL")
     )
+    fal_3d_model: str = Field(default="fal-ai/trellis", validation_alias=AliasChoices("FAL_3D_MODEL"))
     elevenlabs_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ELEVENLABS_API_KEY"))
     elevenlabs_base_url: str = Field(
         default="https://api.elevenlabs.io", validation_alias=AliasChoices("ELEVENLABS_BASE_URL")
     )
     elevenlabs_model: str = Field(default="eleven_multilingual_v2", validation_alias=AliasChoices("ELEVENLABS_MODEL"))
+    # the shared asset store's credentials, by their standard names (unset: boto3's own chain, e.g. ~/.aws)
+    aws_access_key_id: SecretStr | None = Field(default=None, validation_alias=AliasChoices("AWS_ACCESS_KEY_ID"))
+    aws_secret_access_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AWS_SECRET_ACCESS_KEY")
+    )
+    aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
 
     def default_format(self) -> FilmFormat:
         """The format new projects start with."""

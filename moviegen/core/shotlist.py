@@ -22,7 +22,8 @@ from moviegen.core.models import Scene, Shot
 
 _HEADER = """\
 # Shot list. Edit freely: framing (wide|medium|close|insert), camera
-# (push-in|pull-out|pan-left|pan-right|hold), duration (seconds), subject, prompt.
+# (push-in|pull-out|pan-left|pan-right|hold), duration (seconds), subject, prompt;
+# motion = "video" animates the shot's still with an image-to-video model (FAL).
 # 'beats' are positions of the scene's action paragraphs and dialogue lines
 # (0-based) that the shot covers. Re-running 'moviegen plan' keeps the shots of
 # every scene whose text has not changed, with your edits and comments.

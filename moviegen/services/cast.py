@@ -4,13 +4,14 @@ the shots that recasting touches (their lines are spoken again at the next rende
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 from moviegen.core import atomic, locations, shotlist
 from moviegen.core.brain import Brain, SpeechRequest
 from moviegen.core.errors import ShotListError, UsageError
-from moviegen.core.models import Scene
+from moviegen.core.models import Character, Scene
 from moviegen.core.project import Project
 from moviegen.core.scenes import scenes_of, speakers
 from moviegen.services import casting
@@ -28,9 +29,13 @@ def _scenes(project: Project) -> list[Scene]:
 
 
 def _sheet(project: Project, scenes: list[Scene]) -> list[dict[str, Any]]:
+    from moviegen.services import sheets
+
     cast = project.cast()
     roles = casting.cast_roles(cast, speakers(scenes))
     shots = _speaking_shots(project, scenes)
+    painted = sheets.load(project)
+    models = _models_by_name(project)
     return [
         {
             "name": c.name,
@@ -40,10 +45,29 @@ def _sheet(project: Project, scenes: list[Scene]) -> list[dict[str, Any]]:
             "espeak": roles[c.name].voice if c.name in roles else "",
             "pitch": roles[c.name].pitch if c.name in roles else 0,
             "rate": roles[c.name].rate if c.name in roles else 0,
+            "elevenlabs_voice": c.elevenlabs_voice,
+            "sheet": {
+                "takes": len(painted.get(c.name, {}).get("takes", [])),
+                "approved": painted.get(c.name, {}).get("approved", 0),
+                "asset": sheets.reference(painted, c.name, project.path),
+            },  # fmt: skip
+            "model3d": models.get(c.name),
             "shots": shots.get(c.name, []),
         }
         for c in cast
     ]
+
+
+def _models_by_name(project: Project) -> dict[str, dict[str, Any]]:
+    """Each character's 3D model (models.toml): name -> {asset, provider}; none when the file cannot be read."""
+    from moviegen.core.errors import MoviegenError
+    from moviegen.services.assets3d import list_models
+
+    try:
+        return {m["name"].upper(): {"asset": m["asset"], "provider": m["provider"]}
+                for m in list_models(project) if m["kind"] == "character"}  # fmt: skip
+    except MoviegenError:
+        return {}
 
 
 def _speaking_shots(project: Project, scenes: list[Scene]) -> dict[str, list[str]]:
@@ -93,5 +117,16 @@ def set_voice(project: Project, name: str, voice: str) -> list[str]:
         raise UsageError("the voice is empty", "describe it (low, quick, old …) or name one such as en-us+f3")
     if name not in {c.name for c in project.cast()}:
         raise UsageError(f"{project.slug} has no character '{name}'", "pick one from the cast list")
-    project.set_character(name, voice=voice)
+    online = ELEVENLABS.match(voice.strip())
+    if online:  # an ElevenLabs voice: 'elevenlabs: Rachel (21m00Tcm4TlvDq8ikWAM)', or the bare id
+        chosen = (online.group("rest") or online.group("id") or "").strip()
+        if not casting.online_voices(Character(name=name, elevenlabs_voice=chosen)):
+            raise UsageError(f"'{chosen}' names no ElevenLabs voice id",
+                             "give 'Name (voice id)' or the id from your ElevenLabs voice library")  # fmt: skip
+        project.set_character(name, elevenlabs_voice=chosen)
+    else:
+        project.set_character(name, voice=voice)
     return speaking_shots(project, name)
+
+
+ELEVENLABS = re.compile(r"^(?:elevenlabs\s*:\s*(?P<rest>.*)|(?P<id>[A-Za-z0-9]{20}))$", re.I)

@@ -10,7 +10,7 @@ import colorsys
 import hashlib
 import re
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from moviegen.core.brain import CharacterLook
 from moviegen.core.models import Character
@@ -70,6 +70,16 @@ class Role(BaseModel):
     voice: str  # eSpeak voice id
     pitch: int
     rate: int
+    voices: dict[str, str] = Field(default_factory=dict)  # online provider -> its voice id for this character
+
+
+_ONLINE_ID = re.compile(r"\b([A-Za-z0-9]{16,32})\b\)?\s*$")
+
+
+def online_voices(c: Character) -> dict[str, str]:
+    """The character's voices at online providers, from the bible ("- elevenlabs voice: Rachel (21m00T…)")."""
+    m = _ONLINE_ID.search(c.elevenlabs_voice)
+    return {"elevenlabs": m.group(1)} if m else {}
 
 
 def character_color(index: int) -> str:
@@ -121,6 +131,7 @@ def cast_roles(cast: list[Character], extra_speakers: list[str] = ()) -> dict[st
             voice=f"en-us+{variant}",
             pitch=max(5, min(pitch, 95)),
             rate=max(110, min(rate, 220)),
+            voices=online_voices(c),
         )
     return roles
 

@@ -47,6 +47,7 @@ def _sources(project: Project) -> tuple[Path, ...]:
         locations.story_dir(project.path) / "bible.md",
         locations.story_dir(project.path) / "logline.md",
         locations.story_dir(project.path) / "outline.md",
+        locations.models_3d_file(project.path),
     )
 
 
@@ -234,10 +235,25 @@ def extract(project: Project) -> StoryGraph:
             g.documents.append(
                 DocumentIn(id=kind, kind=kind, title=kind.title(), text=path.read_text(encoding="utf-8"))
             )
+    _link_models(project, node, nodes)
     g.nodes = list(nodes.values())
     seen: set[tuple[str, str, str]] = set()
     g.edges = [e for e in g.edges if (e.src, e.type, e.dst) not in seen and not seen.add((e.src, e.type, e.dst))]
     return g
+
+
+def _link_models(project: Project, node, nodes: dict[str, Node]) -> None:
+    """A 3D model named in models.toml on its character's or prop's node (``model3d``: the GLB in assets/)."""
+    from moviegen.core.errors import MoviegenError
+    from moviegen.services.assets3d import list_models
+
+    try:
+        models = list_models(project)
+    except MoviegenError:
+        return  # a broken models.toml is reported by 'moviegen assets 3d'; the graph goes on without it
+    for m in models:
+        key = node(m["node"], m["kind"], m["name"].title() if m["kind"] == "character" else m["name"])
+        nodes[key].props.update(model3d=m["asset"], model3d_provider=m["provider"])
 
 
 def _has_bible(project: Project) -> bool:

@@ -8,7 +8,7 @@ the next render uses exactly that still.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from moviegen.core import locations, shotlist
@@ -34,9 +34,11 @@ class Frames:
     scene_text: dict[str, str]
     moods: dict[str, str]
     provider: str
+    sheets: dict[str, str] = field(default_factory=dict)  # name -> sheet asset (an online image head's references)
 
     @classmethod
-    def of(cls, project: Project, image_provider: str, shots: list[Shot] | None = None) -> Frames:
+    def of(cls, project: Project, image_provider: str, shots: list[Shot] | None = None,
+           sheets: dict[str, str] | None = None) -> Frames:  # fmt: skip
         scenes = scenes_of(project.screenplay())
         shots = shots if shots is not None else shotlist.load(locations.shots_file(project.path))
         cast = project.cast()
@@ -50,6 +52,7 @@ class Frames:
             scene_text={s.id: action_text(s) for s in scenes},
             moods={s.id: scene_mood(s, times[s.id], i == len(scenes) - 1) for i, s in enumerate(scenes)},
             provider=image_provider,
+            sheets=sheets or {},
         )
 
     def cut(self, shot_id: str) -> ShotCut:
@@ -64,23 +67,33 @@ class Frames:
             self.moods[cut.scene], take,
         )  # fmt: skip
 
+    def references(self, request: dict[str, Any]) -> list[str]:
+        return [self.sheets[c["name"]] for c in request["characters"] if c["name"] in self.sheets]
+
     def key(self, request: dict[str, Any]) -> str:
         from moviegen.services.render.pipeline import RENDER_VERSION
 
-        return frame_key(self.provider, request, RENDER_VERSION)
+        refs = self.references(request)  # as the render keys a still (media_steps.references)
+        return frame_key(self.provider, {**request, "references": refs} if refs else request, RENDER_VERSION)
 
     def paint(self, brain: Brain, index: ProjectIndex, request: dict[str, Any]) -> tuple[str, str]:
-        """Paint one still with the render's own frame step and record it under the render's key, so a render
-        reuses it. Returns (key, asset)."""
+        """Paint one still with the render's own frame step (the project's image chain, its ledger and budget,
+        the characters' sheets) and record it under the render's key, so a render reuses it. Returns (key,
+        asset)."""
         from moviegen.services.render.steps import run_step
 
         key = self.key(request)
-        result = run_step("frame", {"project": str(self.project.path), "request": request}, brain)
-        index.record(key, "frame", result["asset"], {k: v for k, v in result.items() if k != "asset"})
+        job = {"project": str(self.project.path), "request": {**request, "project_id": self.project.slug},
+               "references": self.references(request)}  # fmt: skip
+        result = run_step("frame", job, brain)
+        meta = {k: v for k, v in result.items() if k != "asset"}
+        if result.get("provider") and result["provider"] != self.provider.partition(":")[0]:
+            meta["fallback"] = True  # as the render records it: the next render asks the online provider again
+        index.record(key, "frame", result["asset"], meta)
         return key, result["asset"]
 
 
-def board(project: Project, image_provider: str) -> tuple[list[dict[str, Any]], str | None]:
+def board(project: Project, image_provider: str, sheets: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """The shot list with each shot's still (if painted) and takes, and what is wrong with it, if anything:
     a shot list out of step with the screenplay still lists, it just cannot be painted until it is fixed."""
     path = locations.shots_file(project.path)
@@ -89,15 +102,16 @@ def board(project: Project, image_provider: str) -> tuple[list[dict[str, Any]], 
     except ShotListError as exc:
         return [], exc.summary() if path.exists() else None
     try:
-        painted, problem = _frames(project, image_provider, shots), None
+        painted, problem = _frames(project, image_provider, shots, sheets), None
     except MoviegenError as exc:
         painted, problem = {}, exc.summary()
     return [{"frame": None, "takes": [], **s.model_dump(mode="json"), **painted.get(s.id, {})} for s in shots], problem
 
 
-def _frames(project: Project, image_provider: str, shots: list[Shot]) -> dict[str, dict[str, Any]]:
+def _frames(project: Project, image_provider: str, shots: list[Shot],
+            sheets: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:  # fmt: skip
     """Per shot: its approved take, that take's still if painted, and every take painted so far."""
-    plan = Frames.of(project, image_provider, shots)
+    plan = Frames.of(project, image_provider, shots, sheets)
     index = ProjectIndex(project.path)
     try:
         takes: dict[str, list[dict]] = {}
@@ -117,9 +131,10 @@ def _frames(project: Project, image_provider: str, shots: list[Shot]) -> dict[st
         index.close()
 
 
-def paint_take(project: Project, brain: Brain, image_provider: str, shot_id: str) -> dict[str, Any]:
+def paint_take(project: Project, brain: Brain, image_provider: str, shot_id: str,
+               sheets: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
     """Paint the next take of one shot; it waits as a candidate until approved or rejected."""
-    plan = Frames.of(project, image_provider)
+    plan = Frames.of(project, image_provider, sheets=sheets)
     cut = plan.cut(shot_id)
     index = ProjectIndex(project.path)
     try:
@@ -166,10 +181,11 @@ def reject_take(project: Project, shot_id: str, take: int) -> None:
         index.close()
 
 
-def paint_storyboard(project: Project, brain: Brain, image_provider: str, progress=None) -> int:
+def paint_storyboard(project: Project, brain: Brain, image_provider: str, progress=None,
+                     sheets: dict[str, str] | None = None) -> int:  # fmt: skip
     """Paint every shot's approved take that is not painted yet (a storyboard before any render); the render
     reuses these stills. Returns how many were painted."""
-    plan = Frames.of(project, image_provider)
+    plan = Frames.of(project, image_provider, sheets=sheets)
     index = ProjectIndex(project.path)
     painted = 0
     try:

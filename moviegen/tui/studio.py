@@ -11,13 +11,11 @@ from moviegen.core.settings import Settings, get_settings
 def open_brain(settings: Settings | None = None, *, use_server: bool = True) -> StudioAPI:
     """The running brain server's client, or an in-process brain whose render workers run at a lower priority
     (the keyboard comes first)."""
-    from moviegen.brain.daemon import brain_url
+    from moviegen.brain.daemon import remote_brain
 
-    url, token = brain_url() if use_server else (None, None)
-    if url:
-        from moviegen.brain.remote import RemoteBrain
-
-        return RemoteBrain(url, token)
+    remote = remote_brain() if use_server else None  # the CLI's own: the same URL, token and trust (--ca)
+    if remote is not None:
+        return remote
     from moviegen.brain.local import LocalBrain
 
     settings = settings or get_settings()

@@ -28,13 +28,14 @@ from moviegen.workers.events import EventBus
 LOG_LINES = 200
 ACTIVE = ("queued", "running")
 SAVE_EVERY = 1.0  # seconds between progress writes to the index (status changes are written at once)
+BUSY = {"transcode": "transcoding"}  # what a project is doing while a job of that kind runs (else rendering)
 
 
 @dataclass
 class Job:
     id: str
     project: str
-    kind: str  # render, make
+    kind: str  # render, make, transcode
     inputs: dict[str, Any] = field(default_factory=dict)
     status: str = "queued"  # queued, running, done, failed, cancelled, interrupted
     stages: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -102,7 +103,7 @@ class JobManager:
         running = [j for j in self.live.values() if j.project == project_id and j.status in ACTIVE]
         if running:
             raise ProjectStateError(
-                f"{project_id} is already rendering (job {running[0].id})",
+                f"{project_id} is already {BUSY.get(running[0].kind, 'rendering')} (job {running[0].id})",
                 f"follow it with 'moviegen job status {running[0].id}', or cancel it first",
             )
         job = Job(id=f"job-{uuid.uuid4().hex[:12]}", project=project_id, kind=kind, inputs=options_record(options),
@@ -122,7 +123,7 @@ class JobManager:
         record = self.get(job_id)
         if record["status"] in ACTIVE:
             raise ProjectStateError(f"job {job_id} is still {record['status']}", "cancel it first, or wait for it")
-        options = options_from_record(record["inputs"])
+        options = options_from_record(record["inputs"], record["kind"])
         return self.start(record["project"], record["kind"], options, attempts=int(record.get("attempts", 1)) + 1)
 
     def cancel(self, job_id: str) -> dict[str, Any]:
@@ -224,9 +225,13 @@ class JobManager:
         try:
             project = self.brain.project(job.project)
             story_brain = self.brain if job.kind == "make" else None
-            with self.runners() as runner:
-                job.result = render(project, runner, self.brain.providers(), options, emit=on_event,
-                                    story_brain=story_brain, memory=self.brain)  # fmt: skip
+            if job.kind == "transcode":  # no render workers: ffmpeg is a process of its own
+                job.result = _transcode(project, options, job, on_event)
+            else:
+                with self.runners() as runner:
+                    job.result = render(project, runner, self.brain.chain_heads(job.project), options, emit=on_event,
+                                        story_brain=story_brain, memory=self.brain, media=self.brain,
+                                        cancel=job.cancel, job=job.id)  # fmt: skip
             job.status = "done"
         except MoviegenError as exc:
             if job.stopping:  # whatever a shutdown made the render raise (its workers stopped under it)
@@ -269,14 +274,32 @@ class JobManager:
 
 
 def options_record(options: Any) -> dict[str, Any]:
-    """RenderOptions as JSON (what a job was started with, for a retry after a restart)."""
+    """RenderOptions (or TranscodeOptions) as JSON (what a job was started with, for a retry after a restart)."""
     data = dataclasses.asdict(options)
-    data["fmt"] = options.fmt.model_dump()
+    if hasattr(options, "fmt"):
+        data["fmt"] = options.fmt.model_dump()
     return data
 
 
-def options_from_record(data: dict[str, Any]) -> Any:
+def options_from_record(data: dict[str, Any], kind: str = "render") -> Any:
+    if kind == "transcode":
+        from moviegen.services.transcode import TranscodeOptions
+
+        return TranscodeOptions(**data)
     from moviegen.core.models import FilmFormat
     from moviegen.services.render.pipeline import RenderOptions
 
     return RenderOptions(**{**data, "fmt": FilmFormat(**data["fmt"])})
+
+
+def _transcode(project: Any, options: Any, job: Job, on_event: Callable) -> dict[str, Any]:
+    """A transcode job: a stage per preset with its percent done as progress (the same job.progress events a
+    render's stages send). A cancel kills ffmpeg at once; nothing half-written is kept."""
+    from moviegen.core.events import Event
+    from moviegen.services.transcode import transcode
+
+    def progress(preset: str, done: int, total: int) -> None:
+        kind = "stage.done" if done == total else "stage.progress"
+        on_event(Event(kind=kind, project=job.project, stage=preset, done=done, total=total))
+
+    return transcode(project, options.presets, on_progress=progress, cancel=job.cancel)

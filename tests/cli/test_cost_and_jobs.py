@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import moviegen
+from tests.conftest import FIXTURES, moviegen
 
 
 def test_cost_lists_every_call_of_a_project(tmp_path):
@@ -20,8 +20,8 @@ def test_cost_lists_every_call_of_a_project(tmp_path):
     assert proc.returncode == 1 and "no project 'nope'" in proc.stderr
 
 
-def test_jobs_of_a_project_and_one_job(sample_path):
-    moviegen("import", str(sample_path), "--slug", "lr", check=True)
+def test_jobs_of_a_project_and_one_job():
+    moviegen("import", str(FIXTURES / "two_lines.fountain"), "--slug", "lr", check=True)  # a short film renders fast
     assert json.loads(moviegen("jobs", "lr", "--json", check=True).stdout) == []
     assert "no jobs yet" in moviegen("jobs", "lr", check=True).stderr
     moviegen("plan", "lr", check=True)

@@ -213,7 +213,15 @@ KLING_I2V = Model(
     {"duration": enum("5", "10"), "negative_prompt": string, "cfg_scale": number(0, 1)},
     "video",
 )
+TRELLIS = Model(
+    {"image_url": image_url},
+    {"seed": integer(0, 2**63), "ss_guidance_strength": number(0, 10), "ss_sampling_steps": integer(1, 50),
+     "slat_guidance_strength": number(0, 10), "slat_sampling_steps": integer(1, 50),
+     "mesh_simplify": number(0.9, 0.98), "texture_size": enum("512", "1024", "2048")},
+    "model3d",
+)  # fmt: skip
 MODELS = {
+    "fal-ai/trellis": TRELLIS,
     "fal-ai/flux/dev": FLUX,
     "fal-ai/flux/schnell": FLUX,
     "fal-ai/bytedance/seedream/v4/edit": SEEDREAM_EDIT,
@@ -252,10 +260,20 @@ class _Queued:
     polls: int = 0
     cancelled: bool = False
     stamps: list[str] = field(default_factory=list)
+    start: float | None = None  # timed mode (FakeFal(latency=...)): when it leaves the queue and when it is done
+    end: float | None = None
 
     @property
     def done(self) -> bool:
+        if self.end is not None:
+            return self.cancelled or time.time() >= self.end
         return self.cancelled or (not self.job.forever and self.polls > self.job.queued + self.job.running)
+
+    def waiting(self, polls: int) -> bool:
+        """Still IN_QUEUE (timed mode: until a runner is free)."""
+        if self.start is not None:
+            return time.time() < self.start
+        return polls <= self.job.queued
 
 
 class _Server(ThreadingHTTPServer):
@@ -264,8 +282,12 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeFal:
-    def __init__(self, *, key: str = KEY) -> None:
+    def __init__(self, *, key: str = KEY, latency: float | None = None, concurrency: int = 8) -> None:
+        """``latency``: each request runs this many seconds once one of ``concurrency`` runners takes it (FAL
+        queues the rest); without it, requests advance by status polls (``Job``)."""
         self.key = key
+        self.latency = latency
+        self._runners = [0.0] * concurrency  # when each runner is free again
         self.jobs: list[Job] = []
         self.faults: list[Status | Malformed] = []
         self.requests: list[Request] = []
@@ -339,6 +361,11 @@ class FakeFal:
         app = "/".join(model_id.split("/")[:2])
         queued = _Queued(uuid.uuid4().hex, model_id, app, rec, job, problems(model, rec.body, rec))
         now = time.time()
+        if self.latency is not None:
+            with self._lock:
+                slot = min(range(len(self._runners)), key=self._runners.__getitem__)
+                queued.start = max(now, self._runners[slot])
+                queued.end = self._runners[slot] = queued.start + self.latency
         queued.stamps = [datetime.fromtimestamp(now + i / 1000, UTC).isoformat() for i in range(len(job.logs))]
         with self._lock:
             self.queued[queued.id] = queued
@@ -353,10 +380,9 @@ class FakeFal:
             polls, job = q.polls, q.job
         base = f"{self.base_url}/{q.app}/requests/{q.id}"
         with_logs = rec.query.get("logs", ["0"])[0] in ("1", "true", "True")
-        if not q.done and polls <= job.queued:
-            return send_json(
-                req, 202, {"status": "IN_QUEUE", "queue_position": job.queued - polls, "response_url": base}
-            )
+        if not q.done and q.waiting(polls):
+            position = job.queued - polls if q.start is None else self._ahead(q)
+            return send_json(req, 202, {"status": "IN_QUEUE", "queue_position": position, "response_url": base})
         shown = len(job.logs) if q.done else min(len(job.logs), polls - job.queued)
         logs = [{"message": m, "level": "INFO", "source": "USER", "timestamp": t}
                 for m, t in zip(job.logs[:shown], q.stamps, strict=False)]  # fmt: skip
@@ -371,6 +397,11 @@ class FakeFal:
         elif job.error is not None:
             answer |= {"error": job.error, "error_type": job.error_type or "runner_server_error"}
         send_json(req, 200, answer)
+
+    def _ahead(self, q: _Queued) -> int:
+        with self._lock:
+            return sum(1 for o in self.queued.values() if o.start is not None and o.start < q.start and
+                       time.time() < o.start)  # fmt: skip
 
     def _result(self, req, rec: Request, q: _Queued) -> None:
         if not q.done:
@@ -413,6 +444,11 @@ class FakeFal:
             name = self._keep(q.id, "mp4", data, "video/mp4")
             return {"video": {"url": f"{self.base_url}/files/{name}", "content_type": "video/mp4",
                               "file_name": "output.mp4", "file_size": len(data)}}  # fmt: skip
+        if model.output == "model3d":  # a real GLB: a box whose colour comes from the picture it was given
+            data = glb(q.request.files[0] if q.request.files else b"")
+            name = self._keep(q.id, "glb", data, "model/gltf-binary")
+            return {"model_mesh": {"url": f"{self.base_url}/files/{name}", "content_type": "model/gltf-binary",
+                                   "file_name": "model.glb", "file_size": len(data)}, "timings": {"inference": 0.01}}  # fmt: skip
         size = body.get("image_size", "landscape_4_3")
         width, height = SIZES[size] if isinstance(size, str) and size in SIZES else (
             (size.get("width", 512), size.get("height", 512)) if isinstance(size, dict) else (2048, 2048))  # fmt: skip
@@ -447,6 +483,15 @@ def picture(width: int, height: int, text: str, fmt: str) -> tuple[bytes, str]:
     buf = io.BytesIO()
     image.save(buf, format="PNG" if fmt == "png" else "JPEG", quality=90)
     return buf.getvalue(), "image/png" if fmt == "png" else "image/jpeg"
+
+
+def glb(picture: bytes) -> bytes:
+    """A binary glTF 2.0 box (trimesh), coloured by the picture's digest."""
+    import trimesh
+
+    box = trimesh.creation.box(extents=(0.5, 1.7, 0.3))
+    box.visual.face_colors = [*hashlib.sha256(picture).digest()[:3], 255]
+    return box.export(file_type="glb")
 
 
 def mp4(seconds: int, still: bytes | None, fps: int = 8) -> bytes:

@@ -13,16 +13,16 @@ import pytest
 
 from tests.conftest import FIXTURES, SAMPLE
 
-RES = "640x360"
+RES = "320x180"  # what these tests check holds at any size; a quarter of 640x360's pixels renders ~40% faster
 
 
 def env_for(root: Path) -> dict[str, str]:
     return {**os.environ, "MOVIEGEN_PROJECTS_DIR": str(root / "projects"), "MOVIEGEN_HOME": str(root / "home")}
 
 
-def start_render(root: Path, slug: str, **popen) -> subprocess.Popen:
+def start_render(root: Path, slug: str, resolution: str = RES, **popen) -> subprocess.Popen:
     """A render running in the background, as a user's terminal would run it."""
-    cmd = [sys.executable, "-m", "moviegen", "render", slug, "--resolution", RES, "--json"]
+    cmd = [sys.executable, "-m", "moviegen", "render", slug, "--resolution", resolution, "--json"]
     return subprocess.Popen(cmd, env=env_for(root), **popen)
 
 
@@ -52,7 +52,7 @@ def sample_source() -> Path:
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory, sample_source) -> tuple[Path, dict]:
-    """The sample screenplay, rendered once at 640x360."""
+    """The sample screenplay, rendered once at RES."""
     root = tmp_path_factory.mktemp("film")
     import_and_plan(root, sample_source, "lantern-road")
     return root, render_json(root, "lantern-road")

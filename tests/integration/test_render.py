@@ -50,7 +50,7 @@ def decode_audio(path: str) -> tuple[np.ndarray, int]:
 def test_film_has_streams_and_the_planned_length(rendered):
     root, report = rendered
     info = probe(report["film"])
-    assert (info["vcodec"], info["acodec"], info["size"], info["fps"]) == ("h264", "aac", (640, 360), 24.0)
+    assert (info["vcodec"], info["acodec"], info["size"], info["fps"]) == ("h264", "aac", (320, 180), 24.0)
     assert (info["rate"], info["channels"]) == (48000, 2)
     assert info["frames"] == report["frames"] == sum(s["frames"] for s in report["shots"])
     frame = 1 / 24
@@ -216,8 +216,8 @@ def test_premise_to_film(tmp_path):
 @pytest.mark.parametrize(
     "args, size",
     [
-        (("--aspect", "9:16", "--resolution", RES), (360, 640)),
-        (("--aspect", "1:1", "--resolution", RES), (360, 360)),
+        (("--aspect", "9:16", "--resolution", RES), (180, 320)),
+        (("--aspect", "1:1", "--resolution", RES), (180, 180)),
         (("--resolution", "1080p"), (1920, 1080)),
     ],
 )
@@ -246,10 +246,11 @@ def test_narration_reads_the_action_but_is_not_subtitled(tmp_path):
 
 def test_a_second_render_of_the_same_project_is_refused_while_one_runs(tmp_path, sample_source):
     import_and_plan(tmp_path, sample_source, "busy")
-    first = start_render(tmp_path, "busy", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    busy = "640x360"  # larger than RES: the first render still runs when the second command has started
+    first = start_render(tmp_path, "busy", busy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     db = tmp_path / "projects/busy/.moviegen/index.sqlite"
     wait_for_segments(db, 1, first)
-    second = cli(tmp_path, "render", "busy", "--resolution", RES, check=False)
+    second = cli(tmp_path, "render", "busy", "--resolution", busy, check=False)
     assert second.returncode == 1 and "already running" in second.stderr and "Traceback" not in second.stderr
     out, err = first.communicate(timeout=300)
     assert first.returncode == 0, err

@@ -34,10 +34,12 @@ VALUES = {  # arguments that pass the schema and, where the call is allowed, fai
     "workflow_id": "w", "data": {}, "description": "a run", "query": "harbour", "question": "who waits?",
     "name": "NOBODY", "voice": "en-us", "shot_id": "9.9", "take": 7, "path": "moviegen.toml", "premise": "x",
     "expect_digest": "0" * 64, "task": "story.develop", "prompt": "a harbour", "resolution": "bad", "scene": "1",
-    "request": {"duration": 0.5, "mood": "warm"}, "format": "pdf",
+    "request": {"duration": 0.5, "mood": "warm"}, "format": "pdf", "presets": ["poster"],
+    "piece": "AAAA", "upload_id": "0" * 32,
+    "url": "http://192.0.2.1/hook", "events": ["job.failed"], "webhook_id": "wh_0000",  # refused after the check
 }  # fmt: skip
 ARGS_FOR = {"graph_query": {"query": {"start": {"kind": "scene"}}}, "story_file_get": {"name": "logline"},
-            "story_file_update": {"name": "logline"}}  # fmt: skip
+            "story_file_update": {"name": "logline"}, "assets_3d": {"targets": ["character:nobody"]}}  # fmt: skip
 
 
 def level_of(door: str) -> str:
@@ -135,7 +137,8 @@ def test_every_door_asks_the_same_question(world, role, scope):
                     args = {"project_id": slug, "job_id": jobs[(role, scope, target)], **ARGS_FOR.get(door, {})}
                     if schema is not None:
                         props = schema.get("properties", {})
-                        args = {k: args.get(k, VALUES.get(k)) for k in schema.get("required", [])} | {
+                        wanted = [*schema.get("required", []), *(["project_id"] if "project_id" in props else [])]
+                        args = {k: args.get(k, VALUES.get(k)) for k in wanted} | {
                             k: args[k] for k in ARGS_FOR.get(door, {})}  # fmt: skip
                         missing = [k for k, v in args.items() if v is None]
                         assert not missing, f"{door}: no test value for {missing}"

@@ -32,7 +32,7 @@ def test_bound_off_loopback_the_brain_requires_a_token(tmp_path):
     assert token not in stored and "sha256" in stored
     assert oct((tmp_path / "home" / "tokens.json").stat().st_mode)[-3:] == "600"
     assert token not in cli(env, "token", "list").stdout
-    brain = start_brain(tmp_path, host="0.0.0.0")
+    brain = start_brain(tmp_path, "--insecure", host="0.0.0.0")  # plain HTTP off loopback: see test_tls.py
     try:
 
         async def main():

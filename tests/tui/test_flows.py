@@ -267,6 +267,13 @@ def test_cast_voice_sample_and_recast(lantern, tmp_path, monkeypatch):
             assert "- voice: en-us+f4 pitch 70" in (lantern / "story" / "bible.md").read_text()
             assert any("1.2, 1.4, 3.2, 4.3" in n.message for n in app._notifications)
             assert "en-us+f4" in str(table.get_row_at(0))
+            await pilot.press("s")  # a sheet take, painted offline (no FAL_KEY), then approved
+            await settle(app, pilot)
+            assert any("sheet take 1 by storyboard-painter" in n.message for n in app._notifications)
+            await pilot.press("a")
+            await settle(app, pilot)
+            assert "approved = 1" in (lantern / "sheets.toml").read_text()
+            assert "#1 approved" in str(table.get_row_at(0))
 
     asyncio.run(main())
 

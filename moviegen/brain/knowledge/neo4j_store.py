@@ -497,3 +497,24 @@ class Neo4jKnowledge:
 
     def close(self) -> None:
         """The driver is shared by the process; nothing to release per store."""
+
+
+PROJECT_LABELS = ("MgDoc", "MgNode", "MgWorkflow", "MgGraph", "MgProject")  # every node a project owns
+
+
+def purge_project(settings, project: str) -> int:
+    """Remove every node of a project — documents (with their vectors), story graph, workflow records, meta —
+    and their relationships, for ``moviegen project delete --purge``; returns how many nodes went."""
+    from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+    removed = 0
+    try:
+        with connect(settings).session(database=settings.knowledge.neo4j_database) as session:
+            for label in PROJECT_LABELS:
+                match = f"MATCH (n:{label} {{project: $project}})"
+                removed += session.run(f"{match} RETURN count(n) AS n", project=project).single()["n"]
+                session.run(f"{match} DETACH DELETE n", project=project).consume()
+    except (ServiceUnavailable, Neo4jError) as exc:
+        raise ProviderError(f"the graph database did not remove {project}'s nodes: {exc}",
+                            "check NEO4J_URI and that it runs, then purge again") from None  # fmt: skip
+    return removed

@@ -40,11 +40,24 @@ class EstimateOps:
                 seed=project.info.seed,
                 premise=project.info.premise,
                 narration=project.info.narration,
-                providers=self.providers(),
+                providers=self.chain_heads(project_id),
                 cache=cache,
                 film=film,
+                unsheeted=self._unsheeted(project, shots),
             )
         return self._estimate("render", project, True, options, [], True, steps, [])
+
+    def _unsheeted(self, project, shots) -> list[str]:
+        """With an online image head: the characters on screen that have no sheet yet (the render paints one)."""
+        from moviegen.services import sheets
+
+        head = self.chain_heads(project.slug)["image"]
+        if head == "none configured" or self.offline("image", head):
+            return []
+        known = sheets.load(project)
+        cast = {c.name for c in project.cast()}
+        shown = dict.fromkeys(n for s in shots for n in s.characters if n in cast)
+        return [n for n in shown if sheets.reference(known, n, project.path) is None]
 
     def make_estimate(
         self,

@@ -51,7 +51,10 @@ class ProjectOps:
     def project_status(self, project_id: str) -> dict[str, Any]:
         return self._summary(project_id)
 
-    def project_delete(self, project_id: str) -> dict[str, Any]:
+    def project_delete(self, project_id: str, purge: bool = False, *, actor: str | None = None) -> dict[str, Any]:
+        """``actor``: who asked (the brain server names its caller), for a purge's tombstone."""
+        if purge:
+            return self._purge(project_id, actor)  # ops/upkeep.py
         self.project(project_id)  # a clear error when there is none
         self.forget(project_id)
         trash = self.store.delete(project_id)

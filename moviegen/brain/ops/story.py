@@ -75,10 +75,37 @@ class StoryOps:
         return summary
 
     # ------------------------------------------------------------------ storyboard
+    def _stills_by(self, project_id: str, paint_sheets: bool = False) -> tuple[str, dict[str, str]]:
+        """The image chain's head for the project and, when it is online, the characters' sheets the stills are
+        given (``paint_sheets``: a first take for every character on screen that has none, as a render would)."""
+        from moviegen.core import locations, shotlist
+        from moviegen.core.errors import ShotListError
+        from moviegen.services import sheets
+
+        head = self.chain_heads(project_id)["image"]
+        if head == "none configured" or self.offline("image", head):
+            return head, {}
+        project = self.project(project_id)
+        try:
+            shown = list(dict.fromkeys(n for s in shotlist.load(locations.shots_file(project.path))
+                                       for n in s.characters))  # fmt: skip
+        except ShotListError:
+            shown = []
+        cast = {c.name for c in project.cast()}
+        if paint_sheets:
+            known = sheets.load(project)
+            for name in shown:
+                if name in cast and sheets.reference(known, name, project.path) is None:
+                    self.sheet_paint(project_id, name)
+        known = sheets.load(project)
+        refs = {n: ref for n in shown if (ref := sheets.reference(known, n, project.path)) is not None}
+        return head, refs
+
     def storyboard(self, project_id: str) -> dict[str, Any]:
         from moviegen.services.storyboard import board
 
-        shots, problem = board(self.project(project_id), self.providers()["image"])
+        head, refs = self._stills_by(project_id)
+        shots, problem = board(self.project(project_id), head, refs)
         return {"shots": shots, "problem": problem}
 
     def storyboard_paint(self, project_id: str) -> dict[str, Any]:
@@ -87,14 +114,16 @@ class StoryOps:
         def progress(done: int, total: int) -> None:
             self.bus.publish("storyboard.progress", project=project_id, done=done, total=total)
 
-        painted = paint_storyboard(self.project(project_id), self, self.providers()["image"], progress)
+        head, refs = self._stills_by(project_id, paint_sheets=True)
+        painted = paint_storyboard(self.project(project_id), self, head, progress, refs)
         self.bus.publish("storyboard.painted", project=project_id, painted=painted)
         return {"painted": painted}
 
     def take_new(self, project_id: str, shot_id: str) -> dict[str, Any]:
         from moviegen.services.storyboard import paint_take
 
-        take = paint_take(self.project(project_id), self, self.providers()["image"], shot_id)
+        head, refs = self._stills_by(project_id, paint_sheets=True)
+        take = paint_take(self.project(project_id), self, head, shot_id, refs)
         self.bus.publish("take.painted", project=project_id, shot=shot_id, take=take["take"])
         return take
 

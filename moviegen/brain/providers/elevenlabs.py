@@ -74,13 +74,14 @@ class ElevenLabsSpeech:
         text = " ".join(request.text.split())
         if not text:
             raise ProviderError("there is no text to speak", "give the line some words")
-        if not _VOICE_ID.fullmatch(request.voice):
+        voice = request.voices.get(NAME) or request.voice  # the character's ElevenLabs voice, if it has one
+        if not _VOICE_ID.fullmatch(voice):
             raise ProviderError(
-                f"'{request.voice}' is not an ElevenLabs voice id",
+                f"'{voice}' is not an ElevenLabs voice id",
                 "recast the character with a voice id of your ElevenLabs library, or use espeak-ng",
             )
         body = self.api.speech_body(text, self.model, seed=request.seed, speed=speed_for(request.rate))
-        speech = self.api.speech(request.voice, body)
+        speech = self.api.speech(voice, body)
         return AudioResult(pcm=speech.pcm.tobytes(), sample_rate=speech.sample_rate, channels=1, provider=NAME,
                            model=self.model, alignment=speech.alignment, usage=Usage(characters=len(text)))  # fmt: skip
 

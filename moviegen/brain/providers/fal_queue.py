@@ -56,6 +56,7 @@ from moviegen.brain.providers.chat_api import retry_after
 from moviegen.core.errors import (
     JobCancelledError,
     ProviderAuthError,
+    ProviderDeadlineError,
     ProviderError,
     ProviderResponseError,
     ProviderUnavailableError,
@@ -141,6 +142,8 @@ def sniff(data: bytes) -> str | None:
         return "video/mp4"
     if data.startswith(b"\x1a\x45\xdf\xa3"):
         return "video/webm"
+    if data.startswith(b"glTF"):
+        return "model/gltf-binary"
     return None
 
 
@@ -257,6 +260,8 @@ class FalQueue:
                         if entry.get("message"):
                             new.append(str(entry["message"]))
                 changed = last is None or (status.status, status.position) != (last.status, last.position)
+                if changed:  # the queue moved: the request may be about to run or finish, so look again soon
+                    interval = self.poll_interval
                 for message in new:
                     log.debug("FAL %s: %s", handle.request_id, message)
                 if on_progress is not None and (new or changed):
@@ -270,7 +275,7 @@ class FalQueue:
                 where = "not reached" if last is None else last.status
                 if last is not None and last.position is not None:
                     where += f" at position {last.position}"
-                raise ProviderUnavailableError(
+                raise ProviderDeadlineError(
                     f"FAL's {handle.model} did not finish request {handle.request_id} within {deadline:g} s "
                     f"(it was {where}), so it is cancelled",
                     "try again later, or allow longer (MOVIEGEN_FAL__DEADLINE, MOVIEGEN_FAL__VIDEO_DEADLINE)",

@@ -12,7 +12,7 @@ from typing import Any
 
 from moviegen.core.errors import ProviderNotFoundError
 
-CAPABILITIES = ("text", "image", "speech", "music", "embedding", "sound", "video")
+CAPABILITIES = ("text", "image", "speech", "music", "embedding", "sound", "video", "model3d")
 BUILTINS = (
     "moviegen.brain.providers.story_writer",
     "moviegen.brain.providers.openrouter",
@@ -20,6 +20,7 @@ BUILTINS = (
     "moviegen.brain.providers.storyboard_painter",
     "moviegen.brain.providers.fal_images",
     "moviegen.brain.providers.fal_video",
+    "moviegen.brain.providers.fal_model3d",
     "moviegen.brain.providers.espeak",
     "moviegen.brain.providers.score_synth",
     "moviegen.brain.providers.elevenlabs",

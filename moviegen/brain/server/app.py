@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import anyio
@@ -13,57 +11,34 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.shared.message import ServerMessageMetadata
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from moviegen import __version__
+from moviegen.brain.audit import Caller
 from moviegen.brain.server import ws_transport
 from moviegen.brain.server.auth import TokenStore, authenticate
 from moviegen.brain.server.door import Door
+from moviegen.brain.server.limits import LoginLimiter
+from moviegen.brain.server.metrics import CONTENT_TYPE, BrainMetrics
 from moviegen.brain.server.tools import build_server
-from moviegen.workers.events import EventBus
-from moviegen.workers.jobs import JobManager
 
 
-@dataclass
-class Metrics:
-    started: float = field(default_factory=time.time)
-    ws_connections: int = 0
-    ws_total: int = 0
-    ws_rejected: int = 0
-    messages_in: int = 0
-    http_requests: int = 0
-
-    def render(self, events: EventBus, jobs: JobManager) -> str:
-        lines = [
-            ("moviegen_brain_uptime_seconds", "gauge", time.time() - self.started),
-            ("moviegen_brain_ws_connections", "gauge", self.ws_connections),
-            ("moviegen_brain_ws_connections_total", "counter", self.ws_total),
-            ("moviegen_brain_ws_rejected_total", "counter", self.ws_rejected),
-            ("moviegen_brain_ws_messages_total", "counter", self.messages_in),
-            ("moviegen_brain_http_requests_total", "counter", self.http_requests),
-            ("moviegen_brain_event_listeners", "gauge", events.listeners),
-            ("moviegen_brain_events_published_total", "counter", events.published),
-            ("moviegen_brain_jobs_running", "gauge", len(jobs.running())),
-        ]
-        out = []
-        for name, kind, value in lines:
-            out += [f"# TYPE {name} {kind}", f"{name} {value}"]
-        return "\n".join(out) + "\n"
-
-
-def create_app(brain, *, require_token: bool = False, max_message_bytes: int = 4 << 20) -> Starlette:
-    """The brain's app around a LocalBrain (which owns the jobs, their runners and the event bus)."""
+def create_app(
+    brain, *, require_token: bool = False, max_message_bytes: int = 4 << 20, limiter: LoginLimiter | None = None
+) -> Starlette:
+    """The brain's app around a LocalBrain (which owns the jobs, their runners and the event bus). ``limiter``:
+    how many wrong tokens an address may present (default: LoginLimiter.from_env())."""
     from moviegen.core import locations
 
     events, jobs = brain.bus, brain.jobs
     brain.mode = "brain server"
-    mcp = build_server(brain)
+    metrics = BrainMetrics(brain)
+    mcp = build_server(brain, on_call=metrics.tool_called)
     lowlevel = mcp._lowlevel_server  # the SDK's Server, which runs one session per connection
     tokens = TokenStore(locations.home_dir() / "tokens.json")
-    metrics = Metrics()
     http_sessions = StreamableHTTPSessionManager(app=lowlevel, json_response=False, stateless=False)
 
     def door(scope_headers, client) -> object | None:
@@ -116,6 +91,8 @@ def create_app(brain, *, require_token: bool = False, max_message_bytes: int = 4
             return
         wanted = websocket.query_params.get("project")
         if wanted and not mcp.doors.visible(principal, wanted):
+            caller = Caller(principal.name, principal.role, "ws")  # refused: in the audit trail (brain/audit.py)
+            brain.audit_record(caller, "events", wanted, {"project": wanted}, "access_denied")
             await websocket.close(code=4403, reason=f"'{principal.name}' may not read project '{wanted}'")
             return
 
@@ -143,13 +120,15 @@ def create_app(brain, *, require_token: bool = False, max_message_bytes: int = 4
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})  # open to all: nothing more
 
-    async def metrics_route(request: Request) -> PlainTextResponse:
-        return PlainTextResponse(metrics.render(events, jobs), media_type="text/plain; version=0.0.4")
+    async def metrics_route(request: Request) -> Response:
+        return Response(await anyio.to_thread.run_sync(metrics.render), media_type=CONTENT_TYPE)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        async with http_sessions.run():
+        async with http_sessions.run(), anyio.create_task_group() as tg:
+            tg.start_soon(metrics.watch, events)
             yield
+            tg.cancel_scope.cancel()
         # running renders stop at a step boundary, recorded as interrupted (resumable); the workers stop too
         await anyio.to_thread.run_sync(brain.close)
 
@@ -164,7 +143,8 @@ def create_app(brain, *, require_token: bool = False, max_message_bytes: int = 4
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(Door, tokens=tokens, require_token=require_token, on_refused=refused)
+    limiter = limiter if limiter is not None else LoginLimiter.from_env()
+    app.add_middleware(Door, tokens=tokens, require_token=require_token, on_refused=refused, limiter=limiter)
     app.state.events, app.state.jobs, app.state.mcp, app.state.metrics = events, jobs, mcp, metrics
     return app
 
@@ -182,7 +162,7 @@ class _Asgi:
 class _Tagged:
     """The read stream, with the connection's identity attached to every request."""
 
-    def __init__(self, stream, metadata, metrics: Metrics) -> None:
+    def __init__(self, stream, metadata, metrics: BrainMetrics) -> None:
         self._stream, self._metadata, self._metrics = stream, metadata, metrics
 
     def __aiter__(self):

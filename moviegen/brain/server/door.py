@@ -10,10 +10,11 @@ open), so a new route cannot forget it:
   (``Origin``) or one that rebinds its own name to 127.0.0.1 (``Host``), from driving a local brain;
 - with ``--require-token``, or from any other peer, there is no tokenless way in.
 
-A refusal is HTTP 401 (no token or a wrong one) or 403 (a foreign Origin or Host) with a one-line JSON body,
+A refusal is HTTP 401 (no token or a wrong one), 403 (a foreign Origin or Host) or 429 (too many wrong tokens
+from the address: moviegen.brain.server.limits) with a one-line JSON body,
 ``{"error": {"code", "message", "hint"}}``. A WebSocket upgrade is refused with the same status and body
 before the handshake (ASGI's denial response), so a refused socket never opens; on a server without that
-extension it is closed with 4401/4403 instead. Browsers cannot set Authorization on a WebSocket, so a page
+extension it is closed with 4401/4403/4429 instead. Browsers cannot set Authorization on a WebSocket, so a page
 reaches a brain only from a local origin and tokenless.
 
 ``HttpProtocol`` and ``WebSocketProtocol`` are uvicorn's h11 and websockets protocols with two limits uvicorn
@@ -40,6 +41,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.exceptions import SecurityError
 
 from moviegen.brain.server.auth import LOCAL_USER, Principal, TokenStore, is_loopback
+from moviegen.brain.server.limits import LoginLimiter
 
 OPEN_PATHS = frozenset({"/healthz"})  # status and version only
 MAX_HEAD = 16 * 1024  # bytes of a request line and its headers (Node's default)
@@ -48,7 +50,7 @@ HEAD_TIMEOUT = 5.0  # seconds from connecting to a complete request head
 
 @dataclass(frozen=True)
 class Refusal:
-    status: int  # 401 no or wrong token, 403 foreign origin or host, 408/431 a bad head
+    status: int  # 401 no or wrong token, 403 foreign origin or host, 429 too many wrong tokens, 408/431 a bad head
     code: str
     message: str
     hint: str
@@ -134,9 +136,16 @@ def _is_ipv4(name: str) -> bool:
         return False
 
 
+def too_many(peer: str | None, wait: float) -> Refusal:
+    return Refusal(429, "too_many_attempts", f"too many failed logins from {peer or 'this address'}",
+                   f"wait {max(1, round(wait))} s, then try again with a valid token")  # fmt: skip
+
+
 class Door:
     """ASGI middleware that runs ``admit`` for every HTTP request and WebSocket except the open paths; the
-    admitted principal is left in ``scope["state"]["principal"]``."""
+    admitted principal is left in ``scope["state"]["principal"]``. With a ``limiter``, a token that does not
+    verify is a failed login of its address, and an address with too many is refused (429) for a cooldown
+    (moviegen.brain.server.limits)."""
 
     def __init__(
         self,
@@ -146,16 +155,29 @@ class Door:
         require_token: bool,
         open_paths: frozenset[str] = OPEN_PATHS,
         on_refused: Callable[[Scope, Refusal], None] | None = None,
+        limiter: LoginLimiter | None = None,
     ) -> None:
         self.app, self.tokens, self.require_token = app, tokens, require_token
-        self.open_paths, self.on_refused = open_paths, on_refused
+        self.open_paths, self.on_refused, self.limiter = open_paths, on_refused, limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or scope["path"] in self.open_paths:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        verdict = admit(Headers(scope=scope), client[0] if client else None, self.tokens, self.require_token)
+        peer = client[0] if client else None
+        wait = self.limiter.blocked(peer) if self.limiter is not None else 0.0
+        if wait:
+            verdict: Principal | Refusal = too_many(peer, wait)
+        else:
+            headers = Headers(scope=scope)
+            verdict = admit(headers, peer, self.tokens, self.require_token)
+            if self.limiter is not None and (headers.get("authorization") or "")[:7].lower() == "bearer ":
+                if isinstance(verdict, Refusal):  # a token that did not verify: one failed login
+                    if self.limiter.failed(peer):
+                        verdict = too_many(peer, self.limiter.cooldown)
+                else:
+                    self.limiter.succeeded(peer)
         if isinstance(verdict, Refusal):
             if self.on_refused is not None:
                 self.on_refused(scope, verdict)

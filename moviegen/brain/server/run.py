@@ -7,6 +7,7 @@ import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from moviegen.core.errors import UsageError
 
@@ -18,11 +19,23 @@ def _brain(workers: int = 1):
     return LocalBrain(workers=workers, nice=5, mode="brain server")
 
 
-def check_bind(host: str, port: int, require_token: bool) -> bool:
+def check_bind(
+    host: str, port: int, require_token: bool, tls: tuple[str, str] | None = None, insecure: bool = False
+) -> bool:
+    """Whether tokens are required, once the address is free and safe to serve on: off loopback the door
+    always asks for a token, and a token sent without TLS can be read by anyone on the way, so a brain off
+    loopback without ``tls`` (cert, key) is refused unless ``insecure``."""
     from moviegen.brain.server.auth import is_loopback
 
+    if tls is not None:
+        check_tls(*tls)
     if not is_loopback(host):
         require_token = True  # off loopback the door always asks
+        if tls is None and not insecure:
+            raise UsageError(
+                f"refusing to serve on {host} without TLS: tokens would cross the network in clear text",
+                "pass --tls-cert FILE --tls-key FILE, bind to 127.0.0.1, or add --insecure on a network you trust",
+            )
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -35,17 +48,43 @@ def check_bind(host: str, port: int, require_token: bool) -> bool:
     return require_token
 
 
+def check_tls(cert: str, key: str) -> None:
+    """A certificate and key uvicorn can serve with, or one line saying what is wrong with them."""
+    import ssl
+
+    for what, path in (("certificate", cert), ("key", key)):
+        if not Path(path).is_file():
+            raise UsageError(f"no TLS {what} at {path}", "give --tls-cert and --tls-key as PEM files")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as exc:
+        raise UsageError(
+            f"cannot serve TLS with {cert} and {key}: {getattr(exc, 'reason', None) or exc}",
+            "give a PEM certificate (chain) and its unencrypted private key",
+        ) from None
+
+
 STOP_GRACE = 2.0  # seconds uvicorn waits for open connections on a stop; the brain's own close follows
 
 
-def serve(host: str, port: int, *, require_token: bool = False, max_message_bytes: int = 4 << 20, workers: int = 0):
+def serve(
+    host: str,
+    port: int,
+    *,
+    require_token: bool = False,
+    max_message_bytes: int = 4 << 20,
+    workers: int = 0,
+    tls: tuple[str, str] | None = None,
+    insecure: bool = False,
+):
     """Serve until SIGTERM/SIGINT: then running jobs stop at a step (recorded as interrupted, resumable) and
-    every process the brain started ends with it (its LocalBrain owns them and is closed on the way out)."""
+    every process the brain started ends with it (its LocalBrain owns them and is closed on the way out).
+    With ``tls`` (certificate file, key file) it serves HTTPS and WSS only."""
     import uvicorn
 
     from moviegen.brain.server.app import create_app
 
-    require_token = check_bind(host, port, require_token)
+    require_token = check_bind(host, port, require_token, tls, insecure)
     with _stop_on_signals():
         brain = _brain(workers)
         try:
@@ -57,6 +96,7 @@ def serve(host: str, port: int, *, require_token: bool = False, max_message_byte
                 ws_per_message_deflate=False,  # JSON-RPC frames are small; compressing them cost ~10 % of the CPU
                 # a request head within 5 s and 16 KiB, else 408/431 (uvicorn's own protocols wait forever)
                 http="moviegen.brain.server.door:HttpProtocol", ws="moviegen.brain.server.door:WebSocketProtocol",
+                ssl_certfile=tls[0] if tls else None, ssl_keyfile=tls[1] if tls else None,
             )  # fmt: skip
             uvicorn.Server(config).run()
         finally:

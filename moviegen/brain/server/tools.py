@@ -14,6 +14,7 @@ import base64
 import functools
 import inspect
 import logging
+import time
 from typing import Annotated, Any
 
 import anyio
@@ -23,7 +24,8 @@ from mcp_types import INVALID_PARAMS, CallToolResult, TextContent
 from pydantic import Field, ValidationError
 
 from moviegen import __version__
-from moviegen.brain.server.access import authorize, may
+from moviegen.brain import audit
+from moviegen.brain.server.access import ROLES_FOR, authorize, may
 from moviegen.brain.server.auth import LOCAL_USER, Principal
 from moviegen.core.api import operations
 from moviegen.core.brain import ImageRequest, MusicRequest, SpeechRequest, TextRequest
@@ -59,6 +61,22 @@ def principal_of(ctx: Context | None) -> Principal:
     return principal
 
 
+def via_of(ctx: Context | None) -> str:
+    """The transport a call came over, for the audit trail: stdio (no request), http (a starlette request,
+    which has a scope) or ws (app.py's stand-in request for a WebSocket session)."""
+    try:
+        request = ctx.request_context.request if ctx is not None else None
+    except (ValueError, AttributeError):
+        request = None
+    if request is None:
+        return "stdio"
+    return "http" if hasattr(request, "scope") else "ws"
+
+
+def caller_of(principal: Principal, ctx: Context | None) -> audit.Caller:
+    return audit.Caller(principal.name, principal.role, via_of(ctx))
+
+
 def wire_error(exc: BaseException) -> MoviegenError:
     """What the caller is told: our errors as they are (a missing project's error names no path and no other
     project), bad arguments as a usage error, anything else as an internal error (logged, never sent)."""
@@ -92,41 +110,80 @@ class Doors:
     def __init__(self, brain) -> None:
         self.brain = brain
 
-    def check(self, ctx: Context | None, level: str, project_id: str | None) -> Principal:
+    def check(self, ctx: Context | None, level: str, project_id: str | None, op: str = "",
+              arguments: dict[str, Any] | None = None) -> Principal:  # fmt: skip
+        """The caller, if it may act at ``level`` on the project; a refusal of ``op`` is recorded in the audit
+        trail (brain/audit.py) before it is raised."""
         principal = principal_of(ctx)
-        authorize(principal, level, project_id, self.brain.identity)
+        try:
+            authorize(principal, level, project_id, self.brain.identity)
+        except AccessDeniedError:
+            self.brain.audit_record(caller_of(principal, ctx), op, project_id, arguments or {}, "access_denied")
+            raise
         return principal
 
     def visible(self, principal: Principal, project_id: str) -> bool:
         return may(principal, "read", project_id, self.brain.identity)
 
+    def check_all(self, ctx: Context | None, level: str, op: str = "", arguments: dict[str, Any] | None = None
+                  ) -> Principal:  # fmt: skip
+        """For an operation over every project the caller may reach (its optional project left out): the role
+        check of ``level``; the projects are filtered with ``visible``."""
+        principal = principal_of(ctx)
+        if principal.role not in ROLES_FOR[level]:
+            self.check(ctx, level, None, op, arguments)  # raises (and records) the role's refusal
+        return principal
 
-def _tool_for(name: str, declared, brain, doors: Doors):
+
+def _tool_for(name: str, declared, brain, doors: Doors, on_call=None):
     level = declared.__access__
     signature = inspect.signature(declared, eval_str=True)
     params = [p for p in signature.parameters.values() if p.name != "self"]
     job_level = level.startswith("job_")
-
     method = getattr(brain, name)
+    # an operation whose project may be left out, and whose implementation takes ``visible`` (stats), works on
+    # every project the caller may read when it is left out
+    all_projects = (
+        "project_id" in signature.parameters and signature.parameters["project_id"].default is None
+        and "visible" in inspect.signature(method).parameters
+    )  # fmt: skip
 
     async def tool(ctx: Context, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        result = await dispatch(ctx, **kwargs)
+        if on_call is not None:
+            error = result.structured_content["error"]["code"] if isinstance(result, CallToolResult) else "ok"
+            on_call(name, time.perf_counter() - started, error)
+        return result
+
+    async def dispatch(ctx: Context, **kwargs: Any) -> Any:
         project_id = kwargs.get("project_id")
         try:
             if job_level:
                 project_id = await anyio.to_thread.run_sync(brain.job_project, kwargs["job_id"])
-            principal = doors.check(ctx, level, project_id)
-            if name == "whoami":
-                return {"name": principal.name, "role": principal.role, "projects": list(principal.labels),
-                        "version": __version__, "providers": brain.providers()}  # fmt: skip
-            if name in QUICK and (project_id is None or job_level or brain.knowledge_ready(project_id)):
-                result = method(**kwargs)
+            if all_projects and project_id is None:
+                principal = doors.check_all(ctx, level, name, kwargs)
+                kwargs["visible"] = functools.partial(doors.visible, principal)
             else:
-                result = await anyio.to_thread.run_sync(functools.partial(method, **kwargs))
-            if name == "project_list":
-                result = [row for row in result if doors.visible(principal, row["slug"])]
-            return result
+                principal = doors.check(ctx, level, project_id, name, kwargs)
+            with audit.calling(caller_of(principal, ctx)):  # the op's audit entry names this caller
+                return await served(principal, project_id, kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure becomes an answer with its code
             return error_result(wire_error(exc))
+
+    async def served(principal: Principal, project_id: str | None, kwargs: dict[str, Any]) -> Any:
+        if name == "project_delete":
+            kwargs["actor"] = f"{principal.name} ({principal.role})"
+        if name == "whoami":
+            return {"name": principal.name, "role": principal.role, "projects": list(principal.labels),
+                    "version": __version__, "providers": brain.providers()}  # fmt: skip
+        if name in QUICK and (project_id is None or job_level or brain.knowledge_ready(project_id)):
+            result = method(**kwargs)
+        else:
+            result = await anyio.to_thread.run_sync(functools.partial(method, **kwargs))
+        if name == "project_list":
+            result = [row for row in result if doors.visible(principal, row["slug"])]
+        return result
 
     tool.__name__ = name
     return with_context(tool, params, signature.return_annotation, declared.__doc__)
@@ -166,8 +223,9 @@ class BrainServer(MCPServer):
         return await super().get_prompt(name, arguments, context)
 
 
-def build_server(brain) -> MCPServer:
-    """One MCPServer bound to a LocalBrain (its projects, memory, jobs and events)."""
+def build_server(brain, on_call=None) -> MCPServer:
+    """One MCPServer bound to a LocalBrain (its projects, memory, jobs and events); ``on_call(tool, seconds,
+    status)`` hears of every tool call (status: ``ok`` or the error's code), for /metrics."""
     mcp = BrainServer(
         name="moviegen-brain",
         version=__version__,
@@ -177,24 +235,31 @@ def build_server(brain) -> MCPServer:
     doors = Doors(brain)
     mcp.doors = doors
     for name, declared in operations().items():
-        mcp.add_tool(_tool_for(name, declared, brain, doors), name=name, description=declared.__doc__)
-    _generation_tools(mcp, brain, doors)
+        mcp.add_tool(_tool_for(name, declared, brain, doors, on_call), name=name, description=declared.__doc__)
+    _generation_tools(mcp, brain, doors, on_call)
     _resources_and_prompts(mcp, brain, doors)
     return mcp
 
 
-def _generation_tools(mcp: MCPServer, brain, doors: Doors) -> None:
+def _generation_tools(mcp: MCPServer, brain, doors: Doors, on_call=None) -> None:
     """The providers themselves (they spend: directors and up), for a project's budget and ledger."""
 
     def generation(fn):
         async def wrapper(ctx: Context, **kwargs):
-            project_id = kwargs.get("project_id")
+            project_id, started, status, caller = kwargs.get("project_id"), time.perf_counter(), "ok", None
             try:
-                doors.check(ctx, "direct", project_id)
+                caller = caller_of(doors.check(ctx, "direct", project_id, fn.__name__, kwargs), ctx)
                 brain.project(project_id)
                 return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
             except Exception as exc:  # noqa: BLE001 - every failure becomes an answer with its code
-                return error_result(wire_error(exc))
+                err = wire_error(exc)
+                status = err.code
+                return error_result(err)
+            finally:
+                if caller is not None:  # it spends: in the audit trail (a refusal is recorded by the check)
+                    brain.audit_record(caller, fn.__name__, project_id, kwargs, status)
+                if on_call is not None:
+                    on_call(fn.__name__, time.perf_counter() - started, status)
 
         wrapper.__name__ = fn.__name__
         return _rewrap(wrapper, fn)
@@ -249,7 +314,7 @@ def _resources_and_prompts(mcp: MCPServer, brain, doors: Doors) -> None:
             async def wrapper(ctx: Context, **kwargs):
                 project_id = kwargs.get("project_id")
                 try:
-                    doors.check(ctx, level, project_id)
+                    doors.check(ctx, level, project_id, fn.__name__, kwargs)
                     return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON-RPC error with a code
                     raise protocol_error(exc) from None

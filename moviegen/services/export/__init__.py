@@ -1,9 +1,11 @@
 """What leaves the studio: the screenplay as PDF and Final Draft XML, the cut as OpenTimelineIO, CMX 3600 EDL
-and FCPXML, written into the project's ``exports/`` folder (atomically: a reader never sees half a file).
+and FCPXML, the storyboard as a PDF contact sheet, and the whole project as a bundle, written into the
+project's ``exports/`` folder (atomically: a reader never sees half a file).
 
 One module per concern: ``elements`` (what the screenplay formats share), ``screenplay_lines`` (the standard
-page's grid), ``screenplay_layout`` (its page-break rules), ``screenplay_pdf`` (drawing it), ``fdx``, and
-``timeline_otio`` (the last render's cut and OTIO's adapters).
+page's grid), ``screenplay_layout`` (its page-break rules), ``screenplay_pdf`` (drawing it), ``fdx``,
+``timeline_otio`` (the last render's cut and OTIO's adapters), ``storyboard_pdf``, ``bundle`` (and
+``bundle_import``, its way back in).
 The libraries (ReportLab, OpenTimelineIO) are imported only when a format needs them.
 """
 
@@ -22,11 +24,26 @@ SCREENPLAY_FORMATS = ("pdf", "fdx")
 CUT_FORMATS = ("otio", "edl", "fcpxml")
 
 
-def export(project: Project, fmt: str) -> list[Path]:
+def export(project: Project, fmt: str, *, image_provider: str = "storyboard-painter") -> list[Path]:
     """Write the project in ``fmt`` into exports/ and return the files written. The screenplay formats need a
-    screenplay, the cut's a finished render (each says so in one line when it is missing)."""
+    screenplay, the cut's a finished render, the storyboard a shot list (each says so in one line when it is
+    missing); ``image_provider`` is the one whose stills the storyboard looks up (the render's)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format '{fmt}'", f"use one of: {', '.join(FORMATS)}")
+    if fmt == "bundle":
+        from moviegen.services.export.bundle import write_bundle
+
+        return [write_bundle(project)]
+    if fmt == "stems":
+        from moviegen.services.export.stems import write_stems
+
+        return write_stems(project)
+    if fmt == "storyboard":
+        from moviegen.services.export.storyboard_pdf import storyboard
+
+        path = locations.exports_dir(project.path) / f"{project.slug}-storyboard.pdf"
+        atomic.write_bytes(path, storyboard(project, image_provider))
+        return [path]
     if fmt in SCREENPLAY_FORMATS:
         screenplay = project.screenplay()  # one line when there is none
         if fmt == "pdf":

@@ -20,6 +20,7 @@ NOT_PRINTED = (_T.SECTION, _T.SYNOPSIS, _T.NOTE, _T.BONEYARD)
 _HIDDEN_RE = re.compile(r"([ \t]*)(\[\[.*?\]\]|/\*.*?\*/)", re.S)  # notes and boneyard, with the spaces before
 _TRAILING_RE = re.compile(r"[ \t]+(?=\n|$)")
 _MARKER_RE = re.compile(r"\*\*\*|\*\*|\*|_")
+_MARKUP_RE = re.compile(r"[*_\\]|\[\[|/\*")  # anything runs() has to look at character by character
 _STYLES = {"***": {BOLD, ITALIC}, "**": {BOLD}, "*": {ITALIC}, "_": {UNDERLINE}}
 
 
@@ -79,6 +80,9 @@ def runs(text: str) -> list[Run]:
     """Fountain text as styled runs: notes and boneyard dropped (with the spaces before them), escapes (``\\*``) kept as the character, and
     emphasis only where a marker opens before a non-space and closes after one on the same line (so '5 * 3'
     stays as written)."""
+    if not _MARKUP_RE.search(text):  # most lines: no emphasis, escape, note or boneyard — one plain run
+        text = _TRAILING_RE.sub("", text)
+        return [Run(text)] if text else []
     text = _HIDDEN_RE.sub(lambda m: "" if m.string[m.end() : m.end() + 1] in ("", " ", "\t", "\n") else m[1], text)
     text = _TRAILING_RE.sub("", text)  # 'a [[note]] b' is 'a b', 'a [[note]]' is 'a', 'a [[note]]b' is 'a b'
     chars: list[str] = []

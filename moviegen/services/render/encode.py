@@ -74,6 +74,40 @@ def encode_segment(
     still = Image.open(still_path).convert("RGB")
     ys, us, vs = _planes(still)
     sw, sh = ys.size
+    cache: dict[tuple, tuple] = {}
+
+    def planes(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        crop = camera.box(camera_move, i / max(1, frames - 1), sw, sh)
+        if crop not in cache:  # a held camera reuses the frame it already made
+            cache.clear()
+            x0, y0, x1, y1 = crop
+            half = (x0 / 2, y0 / 2, x1 / 2, y1 / 2)
+            cache[crop] = (
+                np.asarray(ys.resize((width, height), Image.BILINEAR, box=crop)),
+                np.asarray(us.resize((width // 2, height // 2), Image.BILINEAR, box=half)),
+                np.asarray(vs.resize((width // 2, height // 2), Image.BILINEAR, box=half)),
+            )
+        return cache[crop]
+
+    return encode_frames(planes, width=width, height=height, fps=fps, frames=frames, preset=preset, crf=crf,
+                         threads=threads, captions=captions, action=action)  # fmt: skip
+
+
+def encode_frames(
+    planes,
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    frames: int,
+    preset: str = "veryfast",
+    crf: int = 21,
+    threads: int = 1,
+    captions: list[tuple[int, int, str]] | None = None,
+    action: str = "",
+) -> bytes:
+    """An H.264 segment (no B-frames: the film is a remux of segments) of ``frames`` frames, frame i's YUV
+    4:2:0 planes from ``planes(i)``, with burned captions (start frame, end frame, text) and an action line."""
     masks = [(a, b, *_caption_mask(text, width, height)) for a, b, text in (captions or [])]
     if action:  # the storyboard's action line, held at the top for the whole shot
         masks.append((0, frames, *_caption_mask(action, width, height, top=True)))
@@ -84,18 +118,8 @@ def encode_segment(
         stream.codec_context.time_base = Fraction(1, fps)
         stream.codec_context.thread_count = threads
         stream.options = {"preset": preset, "crf": str(crf), "x264-params": "bframes=0"}
-        last_box, planes = None, None
         for i in range(frames):
-            crop = camera.box(camera_move, i / max(1, frames - 1), sw, sh)
-            if crop != last_box:  # a held camera reuses the frame it already made
-                x0, y0, x1, y1 = last_box = crop
-                half = (x0 / 2, y0 / 2, x1 / 2, y1 / 2)
-                planes = (
-                    np.asarray(ys.resize((width, height), Image.BILINEAR, box=crop)),
-                    np.asarray(us.resize((width // 2, height // 2), Image.BILINEAR, box=half)),
-                    np.asarray(vs.resize((width // 2, height // 2), Image.BILINEAR, box=half)),
-                )
-            y, u, v = planes
+            y, u, v = planes(i)
             for a, b, mask, top in masks:
                 if a <= i < b:
                     y, u, v = _burn(y, u, v, mask, top)

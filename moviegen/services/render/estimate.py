@@ -31,6 +31,9 @@ from moviegen.services.render.timeline import content_key, draft, finalize
 
 ENCODER = "pyav"  # segments, the mix and the film: FFmpeg's libraries in this process, no provider
 CAPABILITY = {
+    "sheet": "image",
+    "clip": "video",
+    "sound": "sound",
     "voice": "speech",
     "frame": "image",
     "music": "music",
@@ -72,6 +75,14 @@ class StepCache:
                 )
             except sqlite3.OperationalError:
                 self.db = None
+        if self.db is not None and not self._has_steps():  # an index that holds no finished step caches nothing
+            self.close()
+
+    def _has_steps(self) -> bool:
+        try:
+            return self.db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None
+        except sqlite3.OperationalError:
+            return False
 
     def lookup(self, key: str | None) -> dict[str, Any] | None:
         """A finished step's record, if its asset is still on disk (ProjectIndex.lookup, read only)."""
@@ -133,9 +144,11 @@ def render_steps(
     providers: dict[str, str],
     cache: StepCache | None = None,
     film: Path | None = None,
+    unsheeted: list[str] | None = None,
 ) -> list[StepCount]:
     """Every step the render of these files would run, and which the step cache holds (``film``: the MP4 the
-    render would write, to tell whether it is already the one these steps make)."""
+    render would write, to tell whether it is already the one these steps make; ``unsheeted``: with an online
+    image head, the characters on screen with no sheet yet, whose sheets the render paints first)."""
     from moviegen.core.scenes import speakers
     from moviegen.services.planner import speech_seconds
 
@@ -258,7 +271,7 @@ def render_steps(
             "project; one that runs longer lengthens its shot, and what follows it is made again"
         )
     )
-    return [
+    return _media_steps(tl, providers, seed, lookup, unsheeted or [], timed, guess) + [
         _count(
             "voice",
             providers["speech"],
@@ -284,6 +297,41 @@ def render_steps(
         _count("mix", ENCODER, {"mix": mix}, {}),
         _count("film", ENCODER, {"film": made}, {}),
     ]
+
+
+def _media_steps(tl, providers, seed, lookup, unsheeted, timed, guess) -> list[StepCount]:
+    """Sheets, clips and sound effects, when their chains have a provider (media_steps.py keys them). A clip's key
+    needs its still's digest: clips are counted, and cached only as far as their stills are."""
+    from moviegen.services.render.media_steps import EFFECT_DELAY, EFFECT_SECONDS, EFFECT_SPACING
+    from moviegen.services.sound_cues import sound_cues
+
+    def usable(capability: str) -> str:
+        name = providers.get(capability, "")
+        return "" if name in ("", "none configured") else name
+
+    out = []
+    if unsheeted:
+        out.append(_count("sheet", providers["image"], {f"sheet-{n}": None for n in unsheeted},
+                          {"images": len(unsheeted)}))  # fmt: skip
+    wanted = [cut for cut in tl.shots if cut.shot.motion == "video"]
+    if wanted and usable("video"):
+        seconds = sum(min((5, 10), key=lambda s, d=cut.frames / tl.fmt.fps: (abs(s - d), s)) for cut in wanted)
+        out.append(_count("clip", providers["video"], {f"clip-{c.shot.id}": None for c in wanted}, {"seconds": seconds},
+                          exact=False, note="clips are counted, not looked up: their keys need the stills'"))  # fmt: skip
+    if usable("sound"):
+        effects, total = {}, 0.0
+        for cut in tl.shots:
+            for n, text in enumerate(sound_cues(cut.caption)):
+                length = min(max(cut.frames / tl.fmt.fps - EFFECT_DELAY - n * EFFECT_SPACING, EFFECT_SECONDS[0]),
+                             EFFECT_SECONDS[1])  # fmt: skip
+                req = {"text": text, "duration": round(length, 2), "seed": seed}
+                key = content_key("sound", providers["sound"], req, RENDER_VERSION)
+                effects[key] = hit = lookup(key)
+                total += 0 if hit is not None else req["duration"]
+        if effects:
+            out.append(_count("sound", providers["sound"], effects, {"seconds": round(total, 3)}, exact=timed,
+                              note=guess))  # fmt: skip
+    return out
 
 
 def _distinct(pairs) -> dict[str, dict | None]:

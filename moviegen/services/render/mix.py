@@ -21,6 +21,7 @@ TARGET_LUFS = -16.0
 CEILING = 0.89  # -1 dBFS
 MUSIC_GAIN, DUCK_DEPTH = 0.5, 0.72
 AMBIENCE_GAIN = 0.22
+EFFECT_GAIN = 0.7
 
 
 CONTROL_RATE = 1000  # gain envelopes change slowly: compute them per millisecond, interpolate to audio rate
@@ -83,8 +84,21 @@ def ambience(tl: Timeline, n: int) -> np.ndarray:
     return out
 
 
-def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, str]) -> tuple[np.ndarray, dict]:
-    n = int(round(tl.total_frames / tl.fmt.fps * RATE))
+def effects_bus(project: Path, effects: list[list], n: int) -> np.ndarray:
+    """Sound effects ([asset, start seconds, ...]) placed in the film, centred (stereo)."""
+    out = np.zeros((n, 2), np.float32)
+    for asset, start, *_ in effects:
+        audio, rate = audio_io.read_wav(project / asset)
+        mono = audio_io.resample(audio[:, 0], rate, RATE)
+        a = int(round(start * RATE))
+        b = min(n, a + len(mono))
+        if b > a:
+            out[a:b] += (mono[: b - a] * EFFECT_GAIN)[:, None]
+    return out
+
+
+def _dialogue(tl: Timeline, project: Path, voices: dict[str, str], n: int) -> np.ndarray:
+    """Every line at its place, panned by speaker, at the mix's dialogue level."""
     dialogue = np.zeros((n, 2), np.float32)
     slots = {name: i for i, name in enumerate(dict.fromkeys(line.character for c in tl.shots for line in c.lines))}
     for cut in tl.shots:
@@ -96,28 +110,65 @@ def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, st
             pan = 0.5 if line.narration else 0.5 + (0.12 if slots[line.character] % 2 else -0.12)
             dialogue[a:b, 0] += mono[: b - a] * (1 - pan) * 2
             dialogue[a:b, 1] += mono[: b - a] * pan * 2
+    dialogue *= 0.8
+    return dialogue
+
+
+def _score(tl: Timeline, project: Path, music: dict[str, str], n: int, duck: np.ndarray) -> np.ndarray:
+    """The score cues of every scene, ducked under speech (``duck``: 1 in silence, 1 - DUCK_DEPTH in speech)."""
     score = np.zeros((n, 2), np.float32)
     for span in tl.scenes:
         audio, _ = audio_io.read_wav(project / music[span.id])
         a = int(round(span.start_frame / tl.fmt.fps * RATE))
         b = min(n, a + len(audio))
         score[a:b] += audio[: b - a]
-    # sum the stems in place: a long film is hundreds of MB a track, so no full-size temporaries
+    score *= (MUSIC_GAIN * duck)[:, None]
+    return score
+
+
+def _ducking(tl: Timeline, n: int) -> np.ndarray:
     duck = _talking(tl, n)
     duck *= -DUCK_DEPTH
     duck += 1.0
-    total = dialogue
-    total *= 0.8
-    del dialogue
-    score *= (MUSIC_GAIN * duck)[:, None]
+    return duck
+
+
+def _effects(tl: Timeline, project: Path, effects: list[list] | None, n: int, duck: np.ndarray) -> np.ndarray:
+    """The ambience bed (half level under speech, scaled to AMBIENCE_GAIN) and the sound effects (half level
+    while someone speaks)."""
+    bed = ambience(tl, n)
+    bed *= (0.5 * AMBIENCE_GAIN * duck + 0.5 * AMBIENCE_GAIN)[:, None]
+    if effects:
+        sfx = effects_bus(project, effects, n)
+        sfx *= (0.5 + 0.5 * duck)[:, None]
+        bed += sfx
+        del sfx
+    return bed
+
+
+def stems(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, str],
+          effects: list[list] | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+    """The mix's three buses before its loudness gain: dialogue, music (the score) and effects (ambience and
+    sound effects). Their sum times the mix's ``gain`` is the film's sound, but for the limiter's few peaks."""
+    n = int(round(tl.total_frames / tl.fmt.fps * RATE))
+    duck = _ducking(tl, n)
+    return {"dialogue": _dialogue(tl, project, voices, n), "music": _score(tl, project, music, n, duck),
+            "effects": _effects(tl, project, effects, n, duck)}  # fmt: skip
+
+
+def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, str],
+        effects: list[list] | None = None) -> tuple[np.ndarray, dict]:  # fmt: skip
+    n = int(round(tl.total_frames / tl.fmt.fps * RATE))
+    # sum the buses in place: a long film is hundreds of MB a track, so no more full-size arrays than needed
+    duck = _ducking(tl, n)
+    total = _dialogue(tl, project, voices, n)
+    score = _score(tl, project, music, n, duck)
     total += score
     del score
-    bed = ambience(tl, n)
-    duck *= 0.5 * AMBIENCE_GAIN
-    duck += 0.5 * AMBIENCE_GAIN
-    bed *= duck[:, None]
+    bed = _effects(tl, project, effects, n, duck)
     total += bed
     del bed, duck
+    gain = 1.0
     loudness = integrated_lufs(total, RATE)
     for _ in range(3):  # gain to target and limit peaks, until the measured loudness is on target
         if not np.isfinite(loudness):
@@ -128,10 +179,13 @@ def mix(tl: Timeline, project: Path, voices: dict[str, str], music: dict[str, st
             break  # a silent film stays silent
         if abs(loudness - TARGET_LUFS) <= 0.1:
             break
-        total *= np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
+        step = float(10 ** ((TARGET_LUFS - loudness) / 20))
+        total *= np.float32(step)
+        gain *= step
         _limit(total)
         loudness = integrated_lufs(total, RATE)  # measured, not assumed
-    return total, {"lufs": round(float(loudness), 2), "peak": round(float(np.abs(total).max()), 4)}
+    return total, {"lufs": round(float(loudness), 2), "peak": round(float(np.abs(total).max()), 4),
+                   "gain": round(gain, 6)}  # fmt: skip
 
 
 def _limit(x: np.ndarray) -> None:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from moviegen.core import atomic, locations, shotlist
@@ -29,7 +29,8 @@ from moviegen.core.models import FilmFormat, Stage
 from moviegen.core.project import Project
 from moviegen.core.scenes import scenes_of, speakers
 from moviegen.services import casting
-from moviegen.services.render import subtitles
+from moviegen.services.render import media_steps, subtitles
+from moviegen.services.render.execution import RenderRun as _Run
 from moviegen.services.render.frames import action_text, frame_key, frame_request
 from moviegen.services.render.steps import StepRunner
 from moviegen.services.render.timeline import Timeline, content_key, draft, finalize
@@ -44,6 +45,8 @@ class RenderState(TypedDict, total=False):
     voices: dict
     frames: dict
     music: dict
+    clips: dict
+    effects: dict
     segments: dict
     mix: dict
     report: dict
@@ -84,50 +87,6 @@ class RenderOptions:
         return f"{project.slug}-{self.fmt.aspect.replace(':', 'x')}-{min(w, h)}p{self.fmt.fps}"
 
 
-@dataclass
-class _Run:
-    project: Project
-    options: RenderOptions
-    runner: StepRunner
-    providers: dict[str, str]
-    emit: EventSink
-    index: ProjectIndex
-    story_brain: Brain | None = None  # set when the film starts from a premise: develop and plan are in the graph
-    computed: dict[str, list[str]] = field(default_factory=dict)
-    cached: dict[str, int] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def event(self, kind: str, stage: str, done: int = 0, total: int = 0, message: str = "") -> None:
-        self.emit(Event(kind=kind, project=self.project.slug, stage=stage, done=done, total=total, message=message))
-
-    def execute(self, stage: str, items: list[tuple[str, str, str, dict]]) -> dict[str, dict]:
-        """items: (kind, key, label, job). Returns key -> result; cached results skip the runner."""
-        started = time.perf_counter()
-        results: dict[str, dict] = {}
-        todo: list[tuple[str, str, str, dict]] = []
-        for kind, key, label, job in items:
-            hit = self.index.lookup(key)
-            if hit is not None and key not in results:
-                results[key] = hit
-                self.cached[kind] = self.cached.get(kind, 0) + 1
-            elif key not in results and all(key != t[1] for t in todo):
-                todo.append((kind, key, label, job))
-        total = len(items)
-        self.event("stage.start", stage, len(items) - len(todo), total)
-        by_job = {id(job): (kind, key, label) for kind, key, label, job in todo}
-        done = total - len(todo)
-        for job, result in self.runner.run([(kind, job) for kind, _, _, job in todo]):
-            kind, key, label = by_job[id(job)]
-            self.index.record(key, kind, result["asset"], {k: v for k, v in result.items() if k != "asset"})
-            results[key] = result
-            self.computed.setdefault(kind, []).append(label)
-            done += 1
-            self.event("stage.progress", stage, done, total)
-        self.event("stage.done", stage, total, total)
-        self.timings[stage] = round(time.perf_counter() - started, 3)
-        return results
-
-
 def _inputs_key(project: Project, options: RenderOptions) -> str:
     if not project.has_screenplay():  # a film from a premise: the story is still to be written
         return content_key(project.info.premise, project.info.seed, options.fmt.model_dump(), RENDER_VERSION)
@@ -160,9 +119,13 @@ def build_graph(run: _Run):
         screenplay = project.screenplay()
         scenes = scenes_of(screenplay)
         shots = shotlist.load(locations.shots_file(project.path))
+        if run.online("speech"):
+            media_steps.cast_online_voices(run, scenes)  # writes new choices into bible.md
         cast = project.cast()
         roles = casting.cast_roles(cast, speakers(scenes))
         narrator = casting.narrator(roles) if project.info.narration else None
+        if narrator is not None and run.online("speech"):
+            narrator.voices = media_steps.narrator_voices(run)
         tl = draft(scenes, shots, roles, opts.fmt, seed, project.info.premise, narrator)
         if narrator is not None:
             roles[narrator.name] = narrator
@@ -177,18 +140,20 @@ def build_graph(run: _Run):
         for cut in tl.shots:
             for line in cut.lines:
                 role = roles[line.character]
-                req = {"text": line.text, "voice": role.voice, "pitch": role.pitch, "rate": role.rate, "seed": seed}
+                req = {"text": line.text, "voice": role.voice, "voices": role.voices, "pitch": role.pitch,
+                       "rate": role.rate, "seed": seed}  # fmt: skip
                 key = voice_step(line)
-                items.append(("voice", key, f"{cut.shot.id}:{line.beat}", {"project": root, "request": req}))
+                job = run.job_for("speech", {"project": root, "request": req})
+                items.append(("voice", key, f"{cut.shot.id}:{line.beat}", job))
         results = run.execute("voices", items)
         return {"voices": {item[1]: results[item[1]] for item in items}}
 
     def layout(state: RenderState) -> RenderState:
         tl = Timeline.model_validate(state["timeline"]["draft"])
-        speech = {
-            line.voice_key: state["voices"][voice_step(line)]["duration"] for cut in tl.shots for line in cut.lines
-        }
-        tl = finalize(tl, speech, scenes_of(project.screenplay()))
+        made = {line.voice_key: state["voices"][voice_step(line)] for cut in tl.shots for line in cut.lines}
+        speech = {k: v["duration"] for k, v in made.items()}
+        spoken = {k: tuple(v["spoken"]) for k, v in made.items() if v.get("spoken")}
+        tl = finalize(tl, speech, scenes_of(project.screenplay()), spoken)
         for note in tl.lengthened:
             run.event("warning", "layout", message=f"shot lengthened to fit its dialogue: {note}")
         return {"timeline": {**state["timeline"], "final": tl.model_dump(mode="json")}}
@@ -200,10 +165,15 @@ def build_graph(run: _Run):
         moods = {s.id: s.mood for s in tl.scenes}
         scene_text = {s.id: action_text(s) for s in scenes_of(project.screenplay())}
         frames, music = [], []
+        sheets = media_steps.ensure_sheets(run, tl, roles, cast, RENDER_VERSION) if run.online("image") else {}
         for cut in tl.shots:
             req = frame_request(cut, tl, roles, cast, seed, scene_text[cut.scene], moods.get(cut.scene, ""))
-            key = frame_key(run.providers["image"], req, RENDER_VERSION)
-            frames.append(("frame", key, cut.shot.id, {"project": root, "request": req}))
+            refs = media_steps.references(sheets, req["characters"])
+            key = frame_key(run.providers["image"], {**req, "references": refs} if refs else req, RENDER_VERSION)
+            job = run.job_for("image", {"project": root, "request": req, "references": refs})
+            if refs:  # the report names whose sheets the still was given
+                job["note"] = {"references": [c["name"] for c in req["characters"] if c["name"] in sheets]}
+            frames.append(("frame", key, cut.shot.id, job))
         for span in tl.scenes:
             req = {
                 "duration": span.frames / tl.fmt.fps,
@@ -213,9 +183,13 @@ def build_graph(run: _Run):
                 "seed": seed + int(hashlib.sha256(span.id.encode()).hexdigest()[:6], 16) % 1000,
             }
             key = content_key("music", run.providers["music"], req, RENDER_VERSION)
-            music.append(("music", key, span.id, {"project": root, "request": req}))
-        results = run.execute("pictures", music + frames)  # the long score cues first: the pool stays busy
-        return {"frames": {i[2]: results[i[1]] for i in frames}, "music": {i[2]: results[i[1]] for i in music}}
+            music.append(("music", key, span.id, run.job_for("music", {"project": root, "request": req})))
+        effects = media_steps.effect_items(run, tl, RENDER_VERSION)
+        results = run.execute("pictures", music + frames + effects)  # the long score cues first: the pool stays busy
+        stills = {i[2]: results[i[1]] for i in frames}
+        clips = media_steps.make_clips(run, tl, stills, RENDER_VERSION)
+        return {"frames": stills, "music": {i[2]: results[i[1]] for i in music}, "clips": clips,
+                "effects": {i[2]: results[i[1]] for i in effects if i[1] in results}}  # fmt: skip
 
     def assemble(state: RenderState) -> RenderState:
         """Encode every shot's segment and mix the sound, side by side in the pool."""
@@ -235,6 +209,7 @@ def build_graph(run: _Run):
                     if not ln.narration
                 ]
             frame = state["frames"][cut.shot.id]
+            clip = (state.get("clips") or {}).get(cut.shot.id)
             params = {
                 "width": tl.width,
                 "height": tl.height,
@@ -246,8 +221,13 @@ def build_graph(run: _Run):
                 "captions": caps,
                 "action": "" if cut.lines else cut.caption,
             }
-            key = content_key("segment", frame["sha"], params, RENDER_VERSION)
-            items.append(("segment", key, cut.shot.id, {"project": root, "frame": frame["asset"], "params": params}))
+            job = {"project": root, "frame": frame["asset"], "params": params}
+            if clip is not None:  # the clip's own motion: no camera move over it
+                job["clip"] = clip["asset"]
+                key = content_key("segment", "clip", clip["sha"], params, RENDER_VERSION)
+            else:
+                key = content_key("segment", frame["sha"], params, RENDER_VERSION)
+            items.append(("segment", key, cut.shot.id, job))
         voice_assets = {line.voice_key: state["voices"][voice_step(line)] for cut in tl.shots for line in cut.lines}
         mix_key = content_key(
             "mix",
@@ -258,16 +238,19 @@ def build_graph(run: _Run):
             tl.total_frames,
             tl.fmt.fps,
             RENDER_VERSION,
+            *([effects] if (effects := media_steps.placed_effects(tl, state.get("effects") or {})) else []),
         )
         mix_job = {
             "project": root,
             "timeline": state["timeline"]["final"],
             "voices": {k: v["asset"] for k, v in voice_assets.items()},
             "music": {k: v["asset"] for k, v in state["music"].items()},
+            "effects": effects,
         }
         items.sort(key=lambda item: -item[3]["params"]["frames"])  # longest first: no idle core at the end
         results = run.execute("segments", [("mix", mix_key, "film", mix_job), *items])
-        return {"segments": {i[2]: results[i[1]] for i in items}, "mix": results[mix_key]}
+        mixed = {**results[mix_key], "source": {k: v for k, v in mix_job.items() if k != "project"}}
+        return {"segments": {i[2]: results[i[1]] for i in items}, "mix": mixed}
 
     def publish(state: RenderState) -> RenderState:
         from moviegen.services.render.encode import mux_film
@@ -323,18 +306,26 @@ def build_graph(run: _Run):
                     "frame": state["frames"][c.shot.id]["asset"],
                     "segment": state["segments"][c.shot.id]["asset"],
                     "caption": "" if c.lines else c.caption,
+                    **media_steps.shot_provenance(run, state, c),
                     "lines": [
                         {
-                            **ln.model_dump(include={"character", "text", "start", "duration", "beat"}),
+                            **ln.model_dump(include={"character", "text", "start", "duration", "beat", "spoken"}),
                             "voice": state["voices"][voice_step(ln)]["asset"],
+                            "made_by": media_steps.made_by(state["voices"][voice_step(ln)], run.head("speech")),
                         }
                         for ln in c.lines
                     ],
                 }
                 for c in tl.shots
             ],
+            "effects": media_steps.effects_report(tl, state.get("effects") or {}, run),
             "mix": state["mix"]["asset"],
+            "music": {scene: cue["asset"] for scene, cue in state["music"].items()},
+            # what the mix was made of and its loudness gain: the audio stems export re-makes its buses from it
+            "sound": {**state["mix"]["source"], "gain": state["mix"].get("gain")},
             "lengthened": tl.lengthened,
+            "providers": run.providers,
+            "failed": run.failed,
             "computed": run.computed,
             "cached": run.cached,
             "timings": run.timings,
@@ -398,8 +389,15 @@ def render(
     *,
     story_brain: Brain | None = None,
     memory: Brain | None = None,
+    media: Any = None,
+    cancel: Any = None,
+    job: str = "",
 ) -> dict[str, Any]:
     """Render the project's film; returns the render report.
+
+    With ``media`` (the LocalBrain) the steps whose provider is online (FAL, ElevenLabs) run in this process
+    through its router, ``cancel`` (a threading.Event) stopping them at the provider; ``job`` names the job in
+    the ledger.
 
     With ``story_brain`` the graph starts earlier: develop (when there is no
     screenplay yet) and plan run as its first nodes, so ``make`` is one graph.
@@ -417,7 +415,7 @@ def render(
     try:
         with exclusive(locations.render_lock(project.path), f"a render of {project.slug}"):
             _sweep_partial_assets(project)
-            report = _render_locked(project, runner, providers, options, emit, story_brain)
+            report = _render_locked(project, runner, providers, options, emit, story_brain, media, cancel, job)
     except Exception as exc:
         if memory is not None:
             remember(memory, project, *run_record(project, flow, choices, started, error=exc), emit)
@@ -440,6 +438,9 @@ def _render_locked(
     options: RenderOptions,
     emit: EventSink,
     story_brain: Brain | None,
+    media: Any = None,
+    cancel: Any = None,
+    job: str = "",
 ) -> dict[str, Any]:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -452,6 +453,9 @@ def _render_locked(
         emit=emit,
         index=index,
         story_brain=story_brain,
+        media=media,
+        cancel=cancel,
+        job=job,
     )
     conn = sqlite3.connect(locations.checkpoints_db(project.path), check_same_thread=False)
     try:

@@ -1,4 +1,4 @@
-"""Subtitles timed from the synthesized speech: one cue per line of dialogue."""
+"""Subtitles timed from the speech itself: one cue per line of dialogue, from the first word to the last."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ from moviegen.services.render.timeline import Timeline
 
 
 def cues(tl: Timeline) -> list[tuple[float, float, str]]:
-    return [
-        (line.start, line.start + line.duration, line.text)
-        for cut in tl.shots
-        for line in cut.lines
-        if not line.narration
-    ]
+    """(start, end, text) per dialogue line: the span its words are spoken in — the provider's alignment when
+    it measured one, else the whole (silence-trimmed) clip."""
+    out = []
+    for cut in tl.shots:
+        for line in cut.lines:
+            if line.narration:
+                continue
+            a, b = line.spoken if line.spoken is not None else (0.0, line.duration)
+            out.append((line.start + a, line.start + b, line.text))
+    return out
 
 
 def _stamp(seconds: float, sep: str) -> str:

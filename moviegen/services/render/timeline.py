@@ -45,6 +45,9 @@ class LineCue(BaseModel):
     narration: bool = False  # read from the action by the narrator: voiced, not subtitled
     start: float = 0.0  # seconds from film start
     duration: float = 0.0
+    # when the words start and end within the line's audio, as the speech provider measured them (its character
+    # alignment); None: the whole clip is speech (eSpeak trims its silence)
+    spoken: tuple[float, float] | None = None
 
 
 class ShotCut(BaseModel):
@@ -106,6 +109,14 @@ def scene_mood(scene: Scene, time_of_day: str, last: bool) -> str:
     return max(scores.items(), key=lambda kv: (kv[1], kv[0] == "warm"))[0]
 
 
+def voice_key(text: str, role: Role, seed: int) -> str:
+    """What a line's voice is made of: the words and the role's voice (with its online voices, when it has
+    some: recasting one re-speaks only that character's lines)."""
+    if role.voices:
+        return content_key("voice", text, role.voice, role.pitch, role.rate, seed, sorted(role.voices.items()))
+    return content_key("voice", text, role.voice, role.pitch, role.rate, seed)
+
+
 def draft(
     scenes: list[Scene],
     shots: list[Shot],
@@ -138,10 +149,10 @@ def draft(
         for b in beats:
             if b.kind == "dialogue" and b.character:
                 role = roles[b.character]
-                key = content_key("voice", b.text, role.voice, role.pitch, role.rate, seed)
+                key = voice_key(b.text, role, seed)
                 cut.lines.append(LineCue(shot=shot.id, beat=b.index, character=b.character, text=b.text, voice_key=key))
         if narrator is not None and not cut.lines and caption:
-            key = content_key("voice", caption, narrator.voice, narrator.pitch, narrator.rate, seed)
+            key = voice_key(caption, narrator, seed)
             first = next(b.index for b in beats if b.kind == "action")
             cut.lines.append(
                 LineCue(shot=shot.id, beat=first, character=narrator.name, text=caption, voice_key=key, narration=True)
@@ -159,13 +170,18 @@ def draft(
     return Timeline(fmt=fmt, width=w, height=h, key="CDEFGA"[digest[0] % 6], tempo=72 + digest[1] % 25, shots=cuts)
 
 
-def finalize(tl: Timeline, speech: dict[str, float], scenes: list[Scene]) -> Timeline:
+def finalize(tl: Timeline, speech: dict[str, float], scenes: list[Scene],
+             spoken: dict[str, tuple[float, float]] | None = None) -> Timeline:  # fmt: skip
+    """``speech``: each voice's length in seconds; ``spoken``: where its words start and end, for voices whose
+    provider measured it (the subtitles show exactly that span)."""
     fps = tl.fmt.fps
+    spoken = spoken or {}
     frame, clock = 0, 0.0  # cuts fall on the frame nearest the running time: the film stays within
     for cut in tl.shots:  # half a frame of the plan, however many shots it has
         t = LEAD_IN
         for line in cut.lines:
             line.duration = speech[line.voice_key]
+            line.spoken = spoken.get(line.voice_key)
             line.start = frame / fps + t
             t += line.duration + GAP
         needed = t - GAP + TAIL if cut.lines else 0.0

@@ -1,5 +1,6 @@
-"""Cast: every character with look and voice; play a voice sample; recast a voice and see the shots whose
-lines will be spoken again."""
+"""Cast: every character with look and voices; play a voice sample; recast a voice (eSpeak or ElevenLabs) and
+see the shots whose lines will be spoken again; paint a character sheet take and approve one (the reference
+picture an online image model keeps the character's face and costume from)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ class CastPane(Pane):
     BINDINGS = [
         Binding("p", "play", "Play voice"),
         Binding("v", "voice", "Change voice"),
+        Binding("s", "sheet", "Paint sheet"),
+        Binding("a", "approve_sheet", "Approve sheet"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -42,7 +45,7 @@ class CastPane(Pane):
         yield Static("", id="cast-detail")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("character", "voice", "pitch", "rate", "speaks in", "look")
+        self.query_one(DataTable).add_columns("character", "voice", "pitch", "rate", "sheet", "speaks in", "look")
         self.people: dict[str, dict] = {}
         self.reload()
 
@@ -59,8 +62,8 @@ class CastPane(Pane):
         for c in cast:
             shots = c["shots"]
             table.add_row(
-                c["name"], c["espeak"], str(c["pitch"]), str(c["rate"]), f"{len(shots)} shot(s)" if shots else "—",
-                c["look"] or "—", key=c["name"],
+                c["name"], c["elevenlabs_voice"] or c["espeak"], str(c["pitch"]), str(c["rate"]), _sheet_cell(c),
+                f"{len(shots)} shot(s)" if shots else "—", c["look"] or "—", key=c["name"],
             )  # fmt: skip
         if cast:
             table.move_cursor(row=min(row, len(cast) - 1))
@@ -78,8 +81,13 @@ class CastPane(Pane):
         self.query_one("#cast-detail", Static).update(
             f"[b]{c['name']}[/b] {c['role'] or ''}\n"
             f"look: {c['look'] or '—'}\nvoice: {c['voice'] or '(chosen from the look)'} → {c['espeak']}, "
-            f"pitch {c['pitch']}, rate {c['rate']}\nspeaks in shots: {', '.join(c['shots']) or '—'}\n"
-            "[dim]p plays a sample · v changes the voice[/dim]"
+            f"pitch {c['pitch']}, rate {c['rate']}"
+            + (f"; ElevenLabs: {c['elevenlabs_voice']}" if c.get("elevenlabs_voice") else "")
+            + f"\nsheet: {_sheet_cell(c)}"
+            + (f" — {c['sheet']['asset']}" if (c.get("sheet") or {}).get("asset") else "")
+            + (f"\n3D model: {c['model3d']['asset']} ({c['model3d']['provider']})" if c.get("model3d") else "")
+            + f"\nspeaks in shots: {', '.join(c['shots']) or '—'}\n"
+            "[dim]p plays a sample · v changes the voice · s paints a sheet take · a approves the newest[/dim]"
         )
 
     def action_play(self) -> None:
@@ -119,7 +127,8 @@ class CastPane(Pane):
         self.app.push_screen(
             PromptDialog(
                 f"{c['name']}'s voice: describe it (low, quick, old, bright …) or name one "
-                "(en-us+f1…f5, en-us+m1…m7, with 'pitch 0-99' and 'rate 110-220')",
+                "(en-us+f1…f5, en-us+m1…m7, with 'pitch 0-99' and 'rate 110-220'; or "
+                "'elevenlabs: Name (voice id)')",
                 "e.g. low and slow, or en-us+m3 pitch 40 rate 150",
                 c["voice"],
             ),
@@ -132,3 +141,34 @@ class CastPane(Pane):
             f"voice changed; the next render speaks again the lines of {len(shots)} shot(s): {', '.join(shots) or '—'}"
         )
         self.reload()  # the other tabs hear of it from the brain (cast.recast)
+
+    def action_sheet(self) -> None:
+        c = self.selected()
+        if c is None:
+            return
+        self.app.notify(f"painting a sheet of {c['name']} …")
+        self.background(lambda: self.brain.sheet_paint(self.slug, c["name"]), self._painted, group="sheet")
+
+    def _painted(self, take: dict) -> None:
+        self.app.notify(f"{take['name']}: sheet take {take['take']} by {take['provider']} — 'a' approves it")
+        self.reload()
+
+    def action_approve_sheet(self) -> None:
+        c = self.selected()
+        if c is None or not (c.get("sheet") or {}).get("takes"):
+            self.app.notify("no sheet to approve yet: 's' paints one", severity="warning")
+            return
+        take = c["sheet"]["takes"]
+        self.background(lambda: self.brain.sheet_approve(self.slug, c["name"], take), self._approved, group="sheet")
+
+    def _approved(self, result: dict) -> None:
+        self.app.notify(f"{result['name']}: sheet take {result['approved']} approved; the next online render "
+                        "paints their stills from it")  # fmt: skip
+        self.reload()
+
+
+def _sheet_cell(c: dict) -> str:
+    sheet = c.get("sheet") or {}
+    if not sheet.get("takes"):
+        return "—"
+    return f"{sheet['takes']} take(s)" + (f", #{sheet['approved']} approved" if sheet.get("approved") else "")

@@ -19,6 +19,7 @@ from moviegen.core.brain import CharacterLook, ImageRequest, ImageResult, VideoR
 from moviegen.core.errors import (
     JobCancelledError,
     ProviderAuthError,
+    ProviderDeadlineError,
     ProviderError,
     ProviderResponseError,
     ProviderUnavailableError,
@@ -207,7 +208,7 @@ def test_input_the_model_does_not_take_is_refused_by_fal_with_its_detail(tmp_pat
 
 def test_a_deadline_cancels_the_request_at_fal(tmp_path, fake):
     fake.jobs = [Job(queued=1, forever=True)]
-    with pytest.raises(ProviderUnavailableError, match="did not finish .* within 0.3 s") as info:
+    with pytest.raises(ProviderDeadlineError, match="did not finish .* within 0.3 s") as info:
         FalImages(settings_for(fake, tmp_path, deadline=0.3)).generate(shot())
     assert "MOVIEGEN_FAL__DEADLINE" in info.value.hint
     request_id = next(iter(fake.queued))

@@ -49,7 +49,7 @@ def _stage(story, stage: str, names: list[str] | None) -> dict:
     if stage == "logline":
         return {"title": story.title, "logline": story.logline}
     if stage == "characters":
-        return {"characters": [c.model_dump() for c in story.characters]}
+        return {"characters": [c.model_dump(exclude={"elevenlabs_voice"}) for c in story.characters]}
     if stage == "places":
         return {"locations": [p.model_dump() for p in story.locations]}
     if stage == "outline":
