@@ -76,8 +76,8 @@ def test_stats_then_gc_after_a_recast_and_under_a_retention_policy(tmp_path):
     run_json("gc", "two", "--apply")
     assert list((project / "renders").iterdir()) == []
     kinds = step_kinds(project)
-    assert {kinds.get(f"assets/{p.name}") for p in assets.iterdir()} == {"music"}  # cues stay: no report names them
-    assert set(kinds.values()) == {"music"}  # and the records of what went, went with it
+    assert list(assets.iterdir()) == []  # the only render went, and with it every asset it named (its score too)
+    assert kinds == {}  # and the records of what went, went with it
 
     proc = moviegen("stats", "nope")
     assert proc.returncode == 1 and "no project 'nope'" in proc.stderr

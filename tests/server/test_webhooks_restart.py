@@ -59,7 +59,7 @@ def test_a_brain_killed_with_1000_deliveries_queued_loses_none(tmp_path):
                 for remote in remotes:
                     remote.close()
             tried = lambda: {d.headers["webhook-id"] for d in receiver.deliveries}  # noqa: E731
-            wait_for(lambda: len(tried()) == N and outbox(tmp_path) == {"pending": N}, 30,
+            wait_for(lambda: len(tried()) == N and outbox(tmp_path) == {"pending": N}, 150,
                      f"not all {N} tried and queued: {len(tried())} tried, {outbox(tmp_path)}")  # fmt: skip
             brain.proc.send_signal(signal.SIGKILL)
             brain.proc.wait(10)
@@ -74,7 +74,7 @@ def test_a_brain_killed_with_1000_deliveries_queued_loses_none(tmp_path):
 
         brain = start_brain(tmp_path, env_extra=ENV)
         try:
-            wait_for(lambda: not outbox(tmp_path), 30, f"still queued after the restart: {outbox(tmp_path)}")
+            wait_for(lambda: not outbox(tmp_path), 150, f"still queued after the restart: {outbox(tmp_path)}")
         finally:
             stop_brain(brain)
 
