@@ -60,7 +60,7 @@ def test_create_develop_plan_render_and_open_the_film(tmp_path, monkeypatch):
             await until(pilot, lambda: screen.pane("story").review is not None, what="the logline for approval")
             await pilot.click("#approve-all")
             await until(pilot, lambda: "EXT." in screen.query_one(FountainArea).text
-                        or "INT." in screen.query_one(FountainArea).text, what="the screenplay")  # fmt: skip
+                        or "INT." in screen.query_one(FountainArea).text, what="the screenplay", timeout=300)  # fmt: skip
             await pilot.press("ctrl+l")
             await until(pilot, lambda: bool(screen.pane("storyboard").shots), what="the shot list")
             screen.pane("render").query_one("#resolution").value = "640x360"
