@@ -99,3 +99,5 @@ def deadline(seconds: float):
         yield
     finally:
         watch.close()
+    if watch.fired:  # it fired as the block was ending and the raise was withdrawn: the budget still ran out
+        raise OverBudget
