@@ -92,3 +92,32 @@ def test_emphasis_only_where_fountain_means_it():
                                           Run("under", frozenset({UNDERLINE}))]  # fmt: skip
     assert runs("*no\nclose* here") == [Run("*no\nclose* here")]  # emphasis does not cross lines
     assert runs("He waits. [[cut this?]]\nThen /* not this */goes [[a]] on.") == [Run("He waits.\nThen goes on.")]
+
+
+SCHEMA = FIXTURES.parent / "data" / "final_draft.xsd"  # Final Draft's document structure (see its header); XSD 1.1
+
+
+def test_the_fdx_is_valid_against_final_drafts_document_structure(sample_text):
+    import xmlschema
+
+    schema = xmlschema.XMLSchema11(str(SCHEMA))
+    varied = ("Title: **Bold** _Title_\nAuthor: A\n\nINT. HALL - NIGHT #7A#\n\nA **loud** bang, *then* _silence_.\n\n"
+              "> THE END <\n\n===\n\nEXT. YARD - DAY\n\n~Row, row, row\n\nMIRA\n(low)\nGo.\n\nTOMAS ^\nNo.\n\n"
+              "CUT TO:\n")  # fmt: skip
+    for text in (sample_text, varied, sample_text + "\n===\n\n" + varied.split("\n\n", 2)[2] * 20):
+        schema.validate(screenplay_fdx(parse(text), "x").decode())  # raises, with the path, when it is not
+
+
+def test_the_schema_refuses_what_final_draft_would_not_read():
+    import xmlschema
+
+    schema = xmlschema.XMLSchema11(str(SCHEMA))
+    good = screenplay_fdx(parse("INT. HALL - NIGHT\n\nA bang.\n"), "x").decode()
+    assert schema.is_valid(good)
+    for bad in (
+        good.replace('Type="Action"', 'Type="Actoin"'),  # no such paragraph type
+        good.replace('Template="No"', 'Template="Maybe"'),
+        good.replace("<Content>", "<Script>", 1).replace("</Content>", "</Script>", 1),  # no Content
+        good.replace("<Text>A bang.</Text>", '<Text Style="Bold+Loud">A bang.</Text>'),
+    ):
+        assert not schema.is_valid(bad), bad[:200]

@@ -5,9 +5,14 @@ from __future__ import annotations
 import io
 import random
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
+import numpy as np
 import pypdf
 import pytest
+from PIL import Image
 
 from moviegen.core.fountain import parse
 from moviegen.core.project import ProjectStore
@@ -173,3 +178,31 @@ def test_dual_dialogue_side_by_side(sample_text):
     at = {text: (x, y) for page in pdf.pages[1:] for x, y, text in placed(page)}
     (left_x, left_y), (right_x, right_y) = at["You asked for it by"], at["It is Thursday."]
     assert (left_x, right_x) == (1.5, 4.6) and left_y == right_y
+
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"  # tests/artefacts: kept to look at, not committed
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (Debian's poppler-utils) is not installed")
+def test_poppler_renders_the_first_script_page_inside_its_margins(sample_text):
+    """An independent renderer (Poppler's pdftoppm) draws page 1 of the script: a US Letter page whose ink sits
+    where the layout puts it — the heading's top one inch down, scene numbers in both margins, nothing in the
+    outer half inch. The page is kept as tests/artefacts/screenplay-page-1.png."""
+    ARTEFACTS.mkdir(exist_ok=True)
+    pdf = ARTEFACTS / "screenplay.pdf"
+    pdf.write_bytes(screenplay_pdf(parse(sample_text), "x"))
+    dpi = 72
+    subprocess.run(["pdftoppm", "-f", "2", "-l", "2", "-r", str(dpi), "-gray", "-png", "-singlefile", str(pdf),
+                    str(ARTEFACTS / "screenplay-page-1")], check=True, timeout=60)  # fmt: skip
+    pixels = np.asarray(Image.open(ARTEFACTS / "screenplay-page-1.png").convert("L"))
+    assert pixels.shape == (11 * dpi, int(8.5 * dpi))
+    ink = pixels < 128
+    rows, cols = np.nonzero(ink)
+    assert ink.sum() > 2000  # a page of text, not a blank one
+    assert rows.min() / dpi == pytest.approx(1 + 1 / 6 - 0.12, abs=0.06)  # the heading's capitals, first line
+    assert rows.max() / dpi < 11 - 0.5  # above the bottom margin
+    left_ink = cols.min() / dpi
+    assert 1.0 <= left_ink < 1.1  # the left scene number at 1.0 in
+    assert cols.max() / dpi < 7.7 + 0.2  # the right scene number is the rightmost ink
+    body = ink[:, int(1.2 * dpi) : int(7.6 * dpi)]
+    assert np.nonzero(body.any(axis=0))[0].min() / dpi + 1.2 == pytest.approx(1.5, abs=0.05)  # text at 1.5 in
