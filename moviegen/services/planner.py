@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from moviegen.core import locations, shotlist
-from moviegen.core.errors import ProjectStateError
+from moviegen.core.errors import ProjectStateError, UsageError
 from moviegen.core.models import Beat, CameraMove, Character, Framing, Scene, Shot, Stage
 from moviegen.core.project import Project
 from moviegen.core.scenes import scenes_of
@@ -66,6 +66,9 @@ def present_characters(scene: Scene, cast: list[Character]) -> list[str]:
     return list(names)
 
 
+MAX_SHOT = next(m.le for m in Shot.model_fields["duration"].metadata if hasattr(m, "le"))  # core.models.Shot
+
+
 def plan_scene(
     scene: Scene,
     cast: list[Character],
@@ -109,6 +112,12 @@ def plan_scene(
             subject = beat.character if on_screen else (", ".join(present) or scene.location.title())
             rate = (rates or {}).get(beat.character or "", 150)
             duration = speech_seconds(beat.text, rate) + LEAD_IN + TAIL + (0.4 if beat.parenthetical else 0.0)
+            if duration > MAX_SHOT:  # one line is one shot: a speech longer than a shot may be cannot be planned
+                raise UsageError(
+                    f"{beat.character}'s line in scene {scene.id} ('{_first_sentence(beat.text)[:40]}...') runs "
+                    f"{duration:.0f} s; a shot is at most {MAX_SHOT:.0f} s",
+                    "split the speech into several lines (a cue before each part, or (CONT'D)) and plan again",
+                )
             camera = CameraMove.PUSH_IN if framing is Framing.CLOSE else CameraMove.HOLD
             chars = [beat.character] if on_screen and beat.character else present
             shots.append(

@@ -106,3 +106,19 @@ def test_dialogue_in_no_shot_is_an_error(film):
 def test_formats(aspect, size):
     assert FilmFormat(aspect=aspect).size() == size
     assert FilmFormat(resolution="1920x1080", aspect=aspect).size() == tuple(v * 3 // 2 for v in size)
+
+
+def test_a_speech_longer_than_a_shot_is_refused_in_one_line_not_a_validation_trace():
+    from moviegen.core.errors import UsageError
+
+    speech = " ".join(f"Sentence {i} of the long speech says something new about the flood." for i in range(200))
+    screenplay = parse(f"INT. PUMP HOUSE - NIGHT\n\nMira waits.\n\nMIRA\n{speech}\n")
+    [scene] = scenes_of(screenplay)
+    with pytest.raises(UsageError) as caught:
+        plan_scene(scene, cast_of(screenplay), last_scene=True, style="ink")
+    assert "MIRA's line in scene 1" in caught.value.message and "a shot is at most 120 s" in caught.value.message
+    assert "split the speech" in caught.value.hint
+    short = parse(
+        f"INT. PUMP HOUSE - NIGHT\n\nMira waits.\n\nMIRA\n{speech[:1200]}\n"
+    )  # about a minute and a half: planned
+    assert plan_scene(scenes_of(short)[0], cast_of(short), last_scene=True, style="ink")
