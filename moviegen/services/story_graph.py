@@ -30,7 +30,12 @@ _WEAR = r"wears|wearing|puts on|pulls on|dons|ties on|buttons up|zips up"
 _RELEASE = r"drops|puts down|sets down|lays down|throws|tosses|hands over|loses|leaves behind|abandons|gives away"
 _DET = r"(?:a|an|the|his|her|their|its|one|two|some)"
 _PHRASE = r"((?:[a-z][a-z'-]*\s+){0,2}[a-z][a-z'-]*)"
-_STOP = {"and", "with", "to", "from", "in", "on", "at", "as", "into", "onto", "over", "under", "of", "for", "while"}
+# where the prop's phrase ends: conjunctions, prepositions and particles, articles ("a lantern along the dyke")
+_STOP = {"and", "or", "but", "with", "to", "from", "in", "on", "at", "as", "into", "onto", "over", "under", "of",
+         "for", "while", "along", "across", "through", "toward", "towards", "past", "up", "down", "behind",
+         "beside", "around", "round", "out", "off", "back", "away", "against", "near", "by", "inside",
+         "outside", "beneath", "below", "above", "between", "among", "upon", "aside", "forward", "again",
+         "a", "an", "the", "his", "her", "their", "its", "then", "so", "before", "after", "until"}  # fmt: skip
 
 
 @dataclass

@@ -49,6 +49,8 @@ def test_every_kind_of_node_and_link(project):
         ("Tobias enters. He wears a red wool coat.", [("TOBIAS", "WEARS", "red wool coat")]),
         ("She drops the lens.", [("MARA", "RELEASES", "lens")]),
         ("The wind carries the smell of salt.", []),
+        ("Mara carries the lantern along the dyke.", [("MARA", "CARRIES", "lantern")]),  # not "lantern along the"
+        ("She throws the key across the room.", [("MARA", "RELEASES", "key")]),
     ],
 )
 def test_props_only_where_the_text_says_so(text, expected):
