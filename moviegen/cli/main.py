@@ -24,6 +24,7 @@ from moviegen.cli.stats import stats_app
 from moviegen.cli.story import story_app
 from moviegen.cli.transcode import transcode_app
 from moviegen.cli.tui import tui_app
+from moviegen.cli.uploads import uploads_app
 from moviegen.cli.webhooks import webhook_app
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ app = typer.Typer(
 )
 app.add_typer(projects_app)
 app.add_typer(story_app)
+app.add_typer(uploads_app)
 app.add_typer(film_app)
 app.add_typer(batch_app)
 app.add_typer(memory_app)

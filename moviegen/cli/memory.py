@@ -15,15 +15,29 @@ _KINDS = typer.Option(None, "--kind", help="Only documents of this kind (charact
 
 @memory_app.command()
 def search(
-    slug: str = typer.Argument(..., help="The project (see 'moviegen list')."),
-    query: str = typer.Argument(..., help="What to look for, in your own words."),
+    slug: str = typer.Argument(..., help="The project (see 'moviegen list'); with --all or --also, the query."),
+    query: str = typer.Argument(None, help="What to look for, in your own words."),
     limit: int = typer.Option(8, "--limit", "-k", min=1, max=100, help="How many results."),
     kind: list[str] = _KINDS,
     mode: str = typer.Option("hybrid", "--mode", help="hybrid (words + meaning + story graph), text or vector."),
+    every: bool = typer.Option(False, "--all", help="Search every project you may read: moviegen search --all QUERY."),
+    also: list[str] = typer.Option(None, "--also", help="Search this project too (repeat for more)."),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
-    """Search the project's memory: scenes, characters, shots, notes and past runs."""
-    hits = context.brain().search_story(slug, query, limit=limit, kinds=kind or None, mode=mode)
+    """Search the project's memory: scenes, characters, shots, notes and past runs — or several projects' at once
+    (--all, --also), each hit naming its project."""
+    brain = context.brain()
+    if every or also:
+        if every and query is not None:
+            raise typer.BadParameter('with --all give only the query: moviegen search --all "the lamp"')
+        words, projects = (slug, None) if every else (query, [slug, *also])
+        if words is None:
+            raise typer.BadParameter("what to look for is missing: moviegen search SLUG QUERY --also OTHER")
+        hits = brain.search_projects(words, projects, limit=limit, kinds=kind or None, mode=mode)
+    else:
+        if query is None:
+            raise typer.BadParameter("what to look for is missing: moviegen search SLUG QUERY (or --all QUERY)")
+        hits = brain.search_story(slug, query, limit=limit, kinds=kind or None, mode=mode)
     if json_out:
         emit_json(hits)
         return
@@ -32,7 +46,9 @@ def search(
     for i, hit in enumerate(hits, 1):
         found_by = "+".join(sorted(hit["ranks"]))
         snippet = " ".join(hit["text"].split())[:160]
-        out.print(f"{i}. [bold]{hit['title'] or hit['id']}[/bold] [dim]({hit['kind']}, {found_by})[/dim]\n   {snippet}")
+        where = f"{hit['project']}: " if "project" in hit else ""
+        out.print(f"{i}. [bold]{where}{hit['title'] or hit['id']}[/bold] [dim]({hit['kind']}, {found_by})[/dim]\n"
+                  f"   {snippet}")  # fmt: skip
 
 
 @memory_app.command()
@@ -56,7 +72,7 @@ def ask(
         return
     text = result["answer"]
     if text.startswith(shown):
-        _write(text[len(shown):])
+        _write(text[len(shown) :])
     else:  # a model broke off mid-answer and the next one answered: the answer, whole
         _write("\n")
         note("[dim](the first model broke off; the whole answer:)[/dim]")
@@ -69,7 +85,9 @@ def ask(
         cited = src["n"] in result["citations"]
         out.print(f"[bold]{line}[/bold][dim]{_where(src)}[/dim]" if cited else f"[dim]{line}{_where(src)}[/dim]")
     if result.get("dropped"):
-        note(f"[dim]taken out: citations of passages that do not exist ({', '.join(map(str, result['dropped']))})[/dim]")
+        note(
+            f"[dim]taken out: citations of passages that do not exist ({', '.join(map(str, result['dropped']))})[/dim]"
+        )
     if result.get("provider"):
         note(f"[dim]answered by {result['provider']}{':' + result['model'] if result.get('model') else ''}[/dim]")
 
@@ -143,7 +161,9 @@ def _passages(result: dict) -> None:
     if not result["sources"]:
         note("nothing in this project answers that")
     for src in result["sources"]:
-        out.print(f"[bold]\\[{src['n']}] {_escape(src['title'])}[/bold][dim]{_where(src)}[/dim]\n    {_escape(src['text'])}")
+        out.print(
+            f"[bold]\\[{src['n']}] {_escape(src['title'])}[/bold][dim]{_where(src)}[/dim]\n    {_escape(src['text'])}"
+        )
 
 
 def _where(src: dict) -> str:

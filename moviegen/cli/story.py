@@ -103,3 +103,22 @@ def plan(
         f"({summary['scenes_planned']} scenes planned, {summary['scenes_kept']} kept as edited)"
     )
     note(f"wrote shots.toml; next: moviegen render {slug}")
+
+
+@story_app.command("share")
+def share(
+    slug: str = typer.Argument(..., help="The project the character or place comes from."),
+    node: str = typer.Argument(..., help="character:NAME or place:NAME, as the story graph names it "
+                                         "(e.g. character:mira, place:signal-tower)."),
+    into: str = typer.Option(..., "--into", help="The project (the next episode) that takes it."),
+    json_out: bool = typer.Option(False, "--json", help="Print what went across as JSON."),
+) -> None:  # fmt: skip
+    """Share a character (look, voice, approved sheet) or a place (its description) into another project of a
+    series; both projects' graphs record it (SHARED_WITH / SHARED_FROM). Producer of both projects."""
+    result = context.brain().story_share(slug, node, into)
+    if json_out:
+        emit_json(result)
+        return
+    sheet = " with its approved sheet" if result.get("sheet") else ""
+    out.print(f"{result['name']} ({', '.join(result['fields'])}){sheet} shared from {slug} into {into}")
+    note(f"written into {into}'s story/bible.md; recorded in shared.toml of both")

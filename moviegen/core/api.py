@@ -36,6 +36,7 @@ ExportFormat = Literal["pdf", "fdx", "otio", "edl", "fcpxml", "storyboard", "bun
 UploadId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 BundlePiece = Annotated[str, Field(min_length=4, max_length=2_796_204, description="base64 of at most 2 MiB")]
 TranscodePreset = Literal["web720", "web1080", "vertical", "prores", "audio", "wav", "preview", "gif", "poster", "hls"]
+UploadKind = Literal["character_sheet", "scene_music", "scene_sound"]
 WebhookId = Annotated[str, Field(pattern=r"^wh_[0-9a-f]{1,32}$", description="a webhook's id (wh_...)")]
 
 
@@ -155,6 +156,15 @@ class StudioAPI(Protocol):
         self, project_id: ProjectId, name: StoryName, text: Text, expect_digest: str | None
     ) -> dict[str, Any]:
         """Replace a story file; refused if it changed since ``expect_digest`` was read."""
+        ...
+
+    @op("produce")
+    def story_share(
+        self, project_id: ProjectId, node: Annotated[str, Field(pattern=r"^(character|place):[a-z0-9-]{1,64}$")],
+        into: ProjectId,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Share a character (look, voice, approved sheet) or a place (its description) from this project into
+        another — a series — recorded in both projects' graphs; producer of both projects."""
         ...
 
     @op("direct")
@@ -299,6 +309,16 @@ class StudioAPI(Protocol):
         ...
 
     @op("read")
+    def search_projects(
+        self, query: Annotated[str, Field(min_length=1, max_length=2000)],
+        project_ids: Annotated[list[ProjectId], Field(min_length=1, max_length=100)] | None = None,
+        limit: Limit = 10, kinds: list[str] | None = None, mode: Mode = "hybrid",
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Search several projects at once — these, or every project you may read when none are named: each
+        project's own search, the hits merged by score, each naming its ``project``."""
+        ...
+
+    @op("read")
     def graph_summary(self, project_id: ProjectId) -> dict[str, list[str]]:
         """The story graph's nodes by kind."""
         ...
@@ -434,6 +454,20 @@ class StudioAPI(Protocol):
         """Restore a project from an uploaded bundle (from export's format bundle) as ``slug`` (default: its
         own): every file's size and sha256 are checked before anything is written; unsafe paths, links and a
         taken slug are refused; the project gets an identity of its own. The upload is removed either way."""
+        ...
+
+    @op("direct")
+    def media_upload(
+        self, project_id: ProjectId, kind: UploadKind, target: Annotated[str, Field(min_length=1, max_length=64)],
+        piece: BundlePiece, upload_id: UploadId | None = None, offset: Annotated[int, Field(ge=0)] = 0,
+        last: bool = True,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Bring in a character's reference picture (character_sheet; target: the character's name) or a
+        scene's music or sound (scene_music, scene_sound; target: the scene's number), one piece (base64 of at
+        most 2 MiB) per call: the first (no upload_id, offset 0) starts it, each next names it and its offset.
+        The ``last`` piece (a one-piece file: the first) checks the whole file — type by content, size, that
+        it decodes — stores it content-addressed and puts it to use (an approved sheet take; the scene's
+        music or sound in soundtrack.toml). Returns the upload id and bytes so far, then what was stored."""
         ...
 
     # ------------------------------------------------------------------ media: transcodes and 3D models

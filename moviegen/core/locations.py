@@ -88,3 +88,13 @@ def sheets_file(path: Path) -> Path:
 def models_3d_file(path: Path) -> Path:
     """The characters' and props' 3D models: which GLB in assets/ is whose (human-readable, beside sheets.toml)."""
     return path / "models.toml"
+
+
+def shared_file(path: Path) -> Path:
+    """What the project shared with other projects and took from them (human-readable, beside sheets.toml)."""
+    return path / "shared.toml"
+
+
+def soundtrack_file(path: Path) -> Path:
+    """Music and sounds uploaded for scenes, by scene id (human-readable, beside shots.toml)."""
+    return path / "soundtrack.toml"

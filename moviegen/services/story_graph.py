@@ -53,6 +53,7 @@ def _sources(project: Project) -> tuple[Path, ...]:
         locations.story_dir(project.path) / "logline.md",
         locations.story_dir(project.path) / "outline.md",
         locations.models_3d_file(project.path),
+        locations.shared_file(project.path),
     )
 
 
@@ -241,10 +242,31 @@ def extract(project: Project) -> StoryGraph:
                 DocumentIn(id=kind, kind=kind, title=kind.title(), text=path.read_text(encoding="utf-8"))
             )
     _link_models(project, node, nodes)
+    _link_shared(project, node, edge)
     g.nodes = list(nodes.values())
     seen: set[tuple[str, str, str]] = set()
     g.edges = [e for e in g.edges if (e.src, e.type, e.dst) not in seen and not seen.add((e.src, e.type, e.dst))]
     return g
+
+
+def _link_shared(project: Project, node, edge) -> None:
+    """What was shared with other projects (SHARED_WITH) and taken from them (SHARED_FROM), as edges from the
+    character or place to a node for the other project (services/share.py keeps the records)."""
+    from moviegen.core.errors import MoviegenError
+    from moviegen.services.share import records
+
+    try:
+        shared = records(project)
+    except MoviegenError:
+        return  # a broken shared.toml is reported by 'moviegen share'; the graph goes on without it
+    for side, rel in (("given", "SHARED_WITH"), ("taken", "SHARED_FROM")):
+        for row in shared[side]:
+            kind, _, name = str(row.get("node", "")).partition(":")
+            if kind not in ("character", "place") or not name or not row.get("project"):
+                continue
+            src = node(row["node"], kind, name.replace("-", " ").title())
+            other = node(f"project:{row['project']}", "project", row["project"], identity=row.get("project_id", ""))
+            edge(src, other, rel, at=row.get("at", ""))
 
 
 def _link_models(project: Project, node, nodes: dict[str, Node]) -> None:

@@ -35,7 +35,8 @@ VALUES = {  # arguments that pass the schema and, where the call is allowed, fai
     "name": "NOBODY", "voice": "en-us", "shot_id": "9.9", "take": 7, "path": "moviegen.toml", "premise": "x",
     "expect_digest": "0" * 64, "task": "story.develop", "prompt": "a harbour", "resolution": "bad", "scene": "1",
     "request": {"duration": 0.5, "mood": "warm"}, "format": "pdf", "presets": ["poster"],
-    "piece": "AAAA", "upload_id": "0" * 32,
+    "piece": "AAAA", "upload_id": "0" * 32, "node": "character:nobody", "into": "set-per-project",
+    "kind": "character_sheet", "target": "NOBODY",
     "url": "http://192.0.2.1/hook", "events": ["job.failed"], "webhook_id": "wh_0000",  # refused after the check
 }  # fmt: skip
 ARGS_FOR = {"graph_query": {"query": {"start": {"kind": "scene"}}}, "story_file_get": {"name": "logline"},
@@ -140,6 +141,10 @@ def test_every_door_asks_the_same_question(world, role, scope):
                         wanted = [*schema.get("required", []), *(["project_id"] if "project_id" in props else [])]
                         args = {k: args.get(k, VALUES.get(k)) for k in wanted} | {
                             k: args[k] for k in ARGS_FOR.get(door, {})}  # fmt: skip
+                        if "project_ids" in props:  # search_projects: the project named in a list
+                            args["project_ids"] = [slug]
+                        if "into" in props:  # story_share: into the same project (its check comes first)
+                            args["into"] = slug
                         missing = [k for k, v in args.items() if v is None]
                         assert not missing, f"{door}: no test value for {missing}"
                         assert set(args) <= set(props), door

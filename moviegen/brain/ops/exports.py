@@ -34,6 +34,35 @@ class ExportOps:
         upload_id, size = receive(self.store, data, upload_id, offset)
         return {"upload_id": upload_id, "bytes": size}
 
+    def media_upload(self, project_id: str, kind: str, target: str, piece: str, upload_id: str | None = None,
+                     offset: int = 0, last: bool = True) -> dict[str, Any]:  # fmt: skip
+        import base64
+        import binascii
+
+        from moviegen.core.errors import UsageError
+        from moviegen.services import uploads
+        from moviegen.services.export.bundle_import import receive, upload_path
+
+        project = self.project(project_id)  # no such project: refused before anything is kept
+        try:
+            data = base64.b64decode(piece, validate=True)
+        except binascii.Error:
+            raise UsageError("the upload piece is not base64", "send the file's bytes base64-encoded") from None
+        upload_id, size = receive(self.store, data, upload_id, offset)
+        path = upload_path(self.store, upload_id)
+        if size > uploads.limit_for(kind):
+            path.unlink(missing_ok=True)
+            raise UsageError(f"the file is over {uploads.limit_for(kind) >> 20} MiB", "send a smaller file")
+        if not last:
+            return {"upload_id": upload_id, "bytes": size}
+        try:
+            result = uploads.attach(project, kind, target, path.read_bytes())
+        finally:
+            path.unlink(missing_ok=True)
+        self.bus.publish("media.uploaded", project=project_id, upload=kind, target=result["target"],
+                         asset=result["asset"])  # fmt: skip
+        return {"upload_id": upload_id, "bytes": size, **result}
+
     def project_import_bundle(self, upload_id: str, slug: str | None = None) -> dict[str, Any]:
         from moviegen.core.errors import UsageError
         from moviegen.services.export.bundle_import import import_bundle, upload_path

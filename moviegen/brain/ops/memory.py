@@ -3,6 +3,7 @@ records, reindex, continuity, media analysis, the assistant."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from moviegen.core.errors import UsageError
@@ -28,7 +29,9 @@ class MemoryOps:
         hits = self.knowledge(project_id).search_by_embedding(embedding, limit, SearchFilter(kinds=kinds or []))
         return [h.model_dump() for h in hits]
 
-    def batch_similarity_search(self, queries: list[str], project_id: str, limit: int = 10) -> list[list[dict[str, Any]]]:
+    def batch_similarity_search(
+        self, queries: list[str], project_id: str, limit: int = 10
+    ) -> list[list[dict[str, Any]]]:
         store = self.knowledge(project_id)
         vectors = store.embed(queries)
         return [[h.model_dump() for h in hits] for hits in store.batch_similarity_search(vectors, limit)]
@@ -41,6 +44,20 @@ class MemoryOps:
             raise UsageError(f"unknown search mode '{mode}'", "use hybrid, text or vector")
         hits = self.knowledge(project_id).search(query, limit, SearchFilter(kinds=kinds or []), mode=mode)
         return [h.model_dump() for h in hits]
+
+    def search_projects(self, query: str, project_ids: list[str] | None = None, limit: int = 10,
+                        kinds: list[str] | None = None, mode: str = "hybrid",
+                        visible: Callable[[str], bool] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+        """Each project's own search, merged by score (every project's hybrid score is a rank fusion on the same
+        scale), best first; ``visible`` (the server's access check) chooses the projects when none are named."""
+        if project_ids is None:
+            project_ids = [p["slug"] for p in self.project_list() if visible is None or visible(p["slug"])]
+        hits = []
+        for project_id in dict.fromkeys(project_ids):  # a project named twice is searched once
+            for hit in self.search_story(project_id, query, limit=limit, kinds=kinds, mode=mode):
+                hits.append({**hit, "project": project_id})
+        hits.sort(key=lambda h: -h["score"])
+        return hits[:limit]
 
     # ------------------------------------------------------------------ graph
     def create_relationship(self, from_node: str, to_node: str, relationship: str, project_id: str,
@@ -112,7 +129,9 @@ class MemoryOps:
                 raise UsageError(f"document {n}: {err['msg']} ({'.'.join(map(str, err['loc']))})",
                                  "fix that document; nothing was stored") from None  # fmt: skip
         ids = store.bulk_store_documents(docs)
-        store.upsert_nodes([Node(key=i, kind="document", name=d.title or d.kind) for i, d in zip(ids, docs, strict=True)])
+        store.upsert_nodes(
+            [Node(key=i, kind="document", name=d.title or d.kind) for i, d in zip(ids, docs, strict=True)]
+        )
         return ids
 
     def store_workflow_data(self, workflow_id: str, data: dict[str, Any], project_id: str) -> dict[str, Any]:

@@ -67,6 +67,15 @@ class StoryOps:
         self.bus.publish("story.updated", project=project_id, name=name, digest=digest)
         return {"project_id": project_id, "name": name, "digest": digest}
 
+
+    def story_share(self, project_id: str, node: str, into: str) -> dict[str, Any]:
+        from moviegen.services.share import share
+
+        result = share(self.project(project_id), self.project(into), node)
+        self.bus.publish("story.shared", project=project_id, node=node, into=into)
+        self.bus.publish("story.updated", project=into, name="bible", node=node, shared_from=project_id)
+        return result
+
     def shots_plan(self, project_id: str, fresh: bool = False) -> dict[str, Any]:
         from moviegen.services.planner import plan
 

@@ -148,6 +148,8 @@ def _tool_for(name: str, declared, brain, doors: Doors, on_call=None):
         and "visible" in inspect.signature(method).parameters
     )  # fmt: skip
 
+    many_projects = "project_ids" in signature.parameters  # search_projects: several projects, each checked
+
     async def tool(ctx: Context, **kwargs: Any) -> Any:
         started = time.perf_counter()
         result = await dispatch(ctx, **kwargs)
@@ -161,11 +163,19 @@ def _tool_for(name: str, declared, brain, doors: Doors, on_call=None):
         try:
             if job_level:
                 project_id = await anyio.to_thread.run_sync(brain.job_project, kwargs["job_id"])
-            if all_projects and project_id is None:
+            if many_projects:  # each project named is checked; none named: every project the caller may read
+                principal = doors.check_all(ctx, level, name, kwargs)
+                for each in kwargs.get("project_ids") or ():
+                    doors.check(ctx, level, each, name, kwargs)
+                if kwargs.get("project_ids") is None:
+                    kwargs["visible"] = functools.partial(doors.visible, principal)
+            elif all_projects and project_id is None:
                 principal = doors.check_all(ctx, level, name, kwargs)
                 kwargs["visible"] = functools.partial(doors.visible, principal)
             else:
                 principal = doors.check(ctx, level, project_id, name, kwargs)
+            if kwargs.get("into") is not None:  # story_share: the receiving project at the same level
+                doors.check(ctx, level, kwargs["into"], name, kwargs)
             with audit.calling(caller_of(principal, ctx)):  # the op's audit entry names this caller
                 return await served(principal, project_id, kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure becomes an answer with its code

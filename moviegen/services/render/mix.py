@@ -120,8 +120,13 @@ def _score(tl: Timeline, project: Path, music: dict[str, str], n: int, duck: np.
     for span in tl.scenes:
         audio, _ = audio_io.read_wav(project / music[span.id])
         a = int(round(span.start_frame / tl.fmt.fps * RATE))
-        b = min(n, a + len(audio))
-        score[a:b] += audio[: b - a]
+        end = int(round((span.start_frame + span.frames) / tl.fmt.fps * RATE))
+        b = min(n, a + len(audio), max(end, a + 1))  # a cue ends with its scene (an uploaded piece may be longer)
+        cue = audio[: b - a].copy()
+        if len(audio) > b - a + RATE // 100:  # cut short: a half-second fade, not a click
+            fade = min(len(cue), RATE // 2)
+            cue[len(cue) - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
+        score[a:b] += cue
     score *= (MUSIC_GAIN * duck)[:, None]
     return score
 

@@ -17,6 +17,7 @@ import json
 import sqlite3
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypedDict
 
 from moviegen.core import atomic, locations, shotlist
@@ -28,7 +29,7 @@ from moviegen.core.lock import exclusive
 from moviegen.core.models import FilmFormat, Stage
 from moviegen.core.project import Project
 from moviegen.core.scenes import scenes_of, speakers
-from moviegen.services import casting
+from moviegen.services import casting, uploads
 from moviegen.services.render import media_steps, subtitles
 from moviegen.services.render.execution import RenderRun as _Run
 from moviegen.services.render.frames import action_text, frame_key, frame_request
@@ -174,7 +175,10 @@ def build_graph(run: _Run):
             if refs:  # the report names whose sheets the still was given
                 job["note"] = {"references": [c["name"] for c in req["characters"] if c["name"] in sheets]}
             frames.append(("frame", key, cut.shot.id, job))
+        uploaded = uploads.soundtrack(project)["music"]  # a scene's own music replaces its score cue
         for span in tl.scenes:
+            if span.id in uploaded:
+                continue
             req = {
                 "duration": span.frames / tl.fmt.fps,
                 "mood": span.mood,
@@ -188,7 +192,10 @@ def build_graph(run: _Run):
         results = run.execute("pictures", music + frames + effects)  # the long score cues first: the pool stays busy
         stills = {i[2]: results[i[1]] for i in frames}
         clips = media_steps.make_clips(run, tl, stills, RENDER_VERSION)
-        return {"frames": stills, "music": {i[2]: results[i[1]] for i in music}, "clips": clips,
+        scored = {i[2]: results[i[1]] for i in music}
+        scored |= {s.id: {"asset": uploaded[s.id], "sha": Path(uploaded[s.id]).stem, "provider": "upload"}
+                   for s in tl.scenes if s.id in uploaded}  # fmt: skip
+        return {"frames": stills, "music": scored, "clips": clips,
                 "effects": {i[2]: results[i[1]] for i in effects if i[1] in results}}  # fmt: skip
 
     def assemble(state: RenderState) -> RenderState:
@@ -238,7 +245,8 @@ def build_graph(run: _Run):
             tl.total_frames,
             tl.fmt.fps,
             RENDER_VERSION,
-            *([effects] if (effects := media_steps.placed_effects(tl, state.get("effects") or {})) else []),
+            *([effects] if (effects := media_steps.placed_effects(tl, state.get("effects") or {})
+                            + uploads.scene_sounds(project, tl)) else []),
         )
         mix_job = {
             "project": root,
