@@ -4,8 +4,9 @@ project's ``exports/`` folder (atomically: a reader never sees half a file).
 
 One module per concern: ``elements`` (what the screenplay formats share), ``screenplay_lines`` (the standard
 page's grid), ``screenplay_layout`` (its page-break rules), ``screenplay_pdf`` (drawing it), ``fdx``,
-``timeline_otio`` (the last render's cut and OTIO's adapters), ``storyboard_pdf``, ``bundle`` (and
-``bundle_import``, its way back in).
+``timeline_otio`` (the last render's cut, read once, written by ``otio_json``, ``edl`` and ``fcpxml`` — our
+own writers: OTIO's adapters were quadratic or slow for a long cut; the tests read every file back through
+OTIO), ``stems``, ``storyboard_pdf``, ``bundle`` (and ``bundle_import``, its way back in).
 The libraries (ReportLab, OpenTimelineIO) are imported only when a format needs them.
 """
 
