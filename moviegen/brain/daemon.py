@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -60,7 +61,13 @@ def healthy(url: str, timeout: float = 1.0, verify=True) -> bool:
 
 
 def up(
-    host: str, port: int, workers: int, wait: float = 60.0, tls: tuple[str, str] | None = None, insecure: bool = False
+    host: str,
+    port: int,
+    workers: int,
+    wait: float = 60.0,
+    tls: tuple[str, str] | None = None,
+    insecure: bool = False,
+    processes: int = 1,
 ) -> tuple[dict, bool]:
     """Start the daemon (or find it running). Returns (record, started_now). With ``tls`` (certificate file,
     key file) it serves https/wss, and the record names the certificate, which this user's clients then pin."""
@@ -74,6 +81,7 @@ def up(
         tls = (str(Path(tls[0]).resolve()), str(Path(tls[1]).resolve()))
     check_bind(host, port, False, tls, insecure)
     extra = (["--tls-cert", tls[0], "--tls-key", tls[1]] if tls else []) + (["--insecure"] if insecure else [])
+    extra += ["--processes", str(processes)] if processes > 1 else []
     log = log_file()
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as out:
@@ -183,6 +191,11 @@ def remote_brain():
     if ca is None and not os.environ.get("MOVIEGEN_BRAIN_URL"):
         record = running()
         ca = _trust(record) if record is not None and record.get("ws") == url else None
+    if token is None:  # a person's login ('moviegen login'), refreshed at each connection when about to expire
+        from moviegen.brain import session
+
+        if session.token_for(url, ca) is not None:
+            token = functools.partial(session.token_for, url, ca)
     return RemoteBrain(url, token, ca=ca)
 
 

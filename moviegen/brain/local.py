@@ -15,11 +15,13 @@ from typing import Any
 from moviegen.brain.ops.asset_store import AssetStoreOps
 from moviegen.brain.ops.audit import AuditOps
 from moviegen.brain.ops.cast import CastOps
+from moviegen.brain.ops.comments import CommentOps
 from moviegen.brain.ops.costs import CostOps, ProviderOps
 from moviegen.brain.ops.estimate import EstimateOps
 from moviegen.brain.ops.exports import ExportOps
 from moviegen.brain.ops.jobs import JobOps
 from moviegen.brain.ops.media_jobs import MediaOps
+from moviegen.brain.ops.members import MemberOps
 from moviegen.brain.ops.memory import MemoryOps
 from moviegen.brain.ops.projects import ProjectOps
 from moviegen.brain.ops.stats import StatsOps
@@ -89,7 +91,7 @@ def _checked(cls):
 
 @_checked
 class LocalBrain(ProjectOps, CastOps, StoryOps, MemoryOps, JobOps, CostOps, ProviderOps, EstimateOps, ExportOps, StatsOps,
-                 WebhookOps, MediaOps, AuditOps, AssetStoreOps):  # fmt: skip
+                 WebhookOps, MediaOps, AuditOps, AssetStoreOps, MemberOps, CommentOps):  # fmt: skip
     def __init__(self, settings: Settings | None = None, *, workers: int | None = None, nice: int = 0,
                  mode: str = "in-process") -> None:  # fmt: skip
         """``workers``: render worker processes for jobs (None: the settings'; 1: in this process); ``nice``

@@ -79,10 +79,16 @@ class RemoteBrain(_Calls):
         """http(s)://host:port of the brain."""
         return self.url.rsplit("/mcp/ws", 1)[0].replace("ws", "http", 1)
 
+    def _auth(self) -> dict[str, str] | None:
+        """The Authorization header: the token, or what ``token`` gives when it is a callable (a person's login,
+        refreshed as it nears expiry: moviegen.brain.session)."""
+        token = self.token() if callable(self.token) else self.token
+        return {"Authorization": f"Bearer {token}"} if token else None
+
     def _connect(self) -> None:
         from websockets.sync.client import connect
 
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+        headers = self._auth()
         ws = connect(self.url, subprotocols=["mcp"], additional_headers=headers, compression=None,
                      max_size=64 << 20, open_timeout=10, ssl=self.ssl)  # fmt: skip
         try:
@@ -219,7 +225,7 @@ class RemoteBrain(_Calls):
         from websockets.exceptions import InvalidStatus, WebSocketException
 
         url = self.url.rsplit("/mcp/ws", 1)[0] + "/events" + (f"?project={project_id}" if project_id else "")
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+        headers = self._auth()
         while True:
             try:
                 async with connect(url, additional_headers=headers, compression=None, ssl=self.ssl) as ws:

@@ -13,6 +13,27 @@ DEFAULT_PORT = 8002
 TLS_CERT_HELP = "Serve HTTPS/WSS with this PEM certificate (chain); needs --tls-key."
 TLS_KEY_HELP = "The certificate's private key (PEM, unencrypted)."
 INSECURE_HELP = "Allow serving off loopback without TLS (tokens then cross the network in clear text)."
+PROCESSES_HELP = "Brain processes sharing the port (SO_REUSEPORT); above 1 needs MOVIEGEN_REDIS_URL for events."
+EXECUTOR_HELP = "Where render steps run: local (a process pool here) or celery (moviegen worker, MOVIEGEN_REDIS_URL)."
+
+
+def _executor(executor: str | None) -> None:
+    """``--executor`` as the setting (MOVIEGEN_EXECUTOR, which a daemon's brain inherits), Redis checked now."""
+    import os
+
+    from moviegen.core.errors import UsageError
+    from moviegen.core.settings import get_settings, reset_settings
+
+    if executor is None:
+        return
+    if executor not in ("local", "celery"):
+        raise UsageError(f"'{executor}' is not an executor", "use --executor local or --executor celery")
+    os.environ["MOVIEGEN_EXECUTOR"] = executor
+    reset_settings()
+    if executor == "celery":
+        from moviegen.workers.celery_app import check_redis, redis_url
+
+        check_redis(redis_url(get_settings()))
 
 
 def _tls(cert: str | None, key: str | None) -> tuple[str, str] | None:
@@ -35,6 +56,8 @@ def serve(
     tls_cert: str = typer.Option(None, "--tls-cert", metavar="FILE", help=TLS_CERT_HELP),
     tls_key: str = typer.Option(None, "--tls-key", metavar="FILE", help=TLS_KEY_HELP),
     insecure: bool = typer.Option(False, "--insecure", help=INSECURE_HELP),
+    executor: str = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    processes: int = typer.Option(1, "--processes", min=1, max=64, help=PROCESSES_HELP),
 ) -> None:
     """Serve MCP over WebSocket (/mcp/ws) and streamable HTTP (/mcp), in the foreground. Wrong tokens are
     rate-limited per address (MOVIEGEN_LOGIN_ATTEMPTS within MOVIEGEN_LOGIN_WINDOW s, then blocked for
@@ -43,12 +66,14 @@ def serve(
     from moviegen.brain.server.run import serve as run_server
 
     tls = _tls(tls_cert, tls_key)
+    _executor(executor)
     # a busy port is reported before any worker process starts (a pool torn down at exit is noisy)
     check_bind(host, port, require_token, tls, insecure)
     scheme = "wss" if tls else "ws"
-    note(f"brain serving at {scheme}://{f'[{host}]' if ':' in host else host}:{port}/mcp/ws")
+    note(f"brain serving at {scheme}://{f'[{host}]' if ':' in host else host}:{port}/mcp/ws"
+         + (f" ({processes} processes)" if processes > 1 else ""))  # fmt: skip
     run_server(host, port, require_token=require_token, max_message_bytes=max_message, workers=workers, tls=tls,
-               insecure=insecure)  # fmt: skip
+               insecure=insecure, processes=processes)  # fmt: skip
 
 
 @brain_app.command("stdio")
@@ -144,11 +169,17 @@ def up(
     tls_key: str = typer.Option(None, "--tls-key", metavar="FILE", help=TLS_KEY_HELP),
     insecure: bool = typer.Option(False, "--insecure", help=INSECURE_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print the daemon's address as JSON."),
+    executor: str = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    processes: int = typer.Option(1, "--processes", min=1, max=64, help=PROCESSES_HELP),
 ) -> None:
     """Start the brain (and its render workers) in the background; with --tls-cert/--tls-key at https/wss."""
     from moviegen.brain import daemon
+    from moviegen.brain.server.processes import check_shared
 
-    record, started = daemon.up(host, port, workers, tls=_tls(tls_cert, tls_key), insecure=insecure)
+    _executor(executor)
+    check_shared(processes)  # Redis is checked now, not in the background brain's log
+    record, started = daemon.up(host, port, workers, tls=_tls(tls_cert, tls_key), insecure=insecure,
+                                processes=processes)  # fmt: skip
     if json_out:
         emit_json({**record, "started_now": started})
         return

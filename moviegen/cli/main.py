@@ -19,13 +19,16 @@ from moviegen.cli.exports import exports_app
 from moviegen.cli.film import film_app
 from moviegen.cli.jobs import job_app, jobs_app
 from moviegen.cli.memory import memory_app
+from moviegen.cli.people import login_app, user_app  # also adds project share/unshare/members
 from moviegen.cli.projects import project_app, projects_app
+from moviegen.cli.schedule import schedule_app
 from moviegen.cli.stats import stats_app
 from moviegen.cli.story import story_app
 from moviegen.cli.transcode import transcode_app
 from moviegen.cli.tui import tui_app
 from moviegen.cli.uploads import uploads_app
 from moviegen.cli.webhooks import webhook_app
+from moviegen.cli.workers import workers_app
 
 app = typer.Typer(
     name="moviegen",
@@ -56,6 +59,10 @@ app.add_typer(stats_app)
 app.add_typer(audit_app)
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(cast_app, name="cast")
+app.add_typer(workers_app)
+app.add_typer(user_app, name="user")
+app.add_typer(login_app)
+app.add_typer(schedule_app, name="schedule")
 
 
 CA_HELP = "Trust this CA (or self-signed certificate) file for a wss:// brain instead of the system's store."

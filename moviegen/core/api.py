@@ -36,6 +36,11 @@ ExportFormat = Literal["pdf", "fdx", "otio", "edl", "fcpxml", "storyboard", "bun
 UploadId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 BundlePiece = Annotated[str, Field(min_length=4, max_length=2_796_204, description="base64 of at most 2 MiB")]
 TranscodePreset = Literal["web720", "web1080", "vertical", "prores", "audio", "wav", "preview", "gif", "poster", "hls"]
+UserName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", description="a user's name")]
+PersonRole = Literal["producer", "director", "writer", "viewer"]
+CommentText = Annotated[str, Field(min_length=1, max_length=4000)]
+CommentTarget = Annotated[str, Field(pattern=r"^(project|(scene|shot|line):[A-Za-z0-9._:-]{1,64})$",
+                                     description="project, scene:N, shot:N.M or line:SCENE:LINE")]  # fmt: skip
 UploadKind = Literal["character_sheet", "scene_music", "scene_sound"]
 WebhookId = Annotated[str, Field(pattern=r"^wh_[0-9a-f]{1,32}$", description="a webhook's id (wh_...)")]
 
@@ -62,7 +67,8 @@ class StudioAPI(Protocol):
     # ------------------------------------------------------------------ who, what
     @op("open")
     def whoami(self) -> dict[str, Any]:
-        """Who the brain thinks is calling, with what rights, and which providers serve it."""
+        """Who the brain thinks is calling, with what rights, and which providers serve it; ``pid``: the brain
+        process that answered (one of several with ``brain serve --processes N``)."""
         ...
 
     @op("open")
@@ -563,6 +569,38 @@ class StudioAPI(Protocol):
         """The project's audit trail, newest last: every change and every refused call (seq, time, who, role, via,
         op, args_sha256, result, prev, hash); with ``verify``, whether its hash chain holds, or the first entry
         that does not (seq, line, problem)."""
+        ...
+
+    # ------------------------------------------------------------------ members (people: brain/server/people.py)
+    @op("produce")
+    def project_share(self, project_id: ProjectId, name: UserName, role: PersonRole) -> dict[str, Any]:
+        """Share the project with a user (moviegen user add), with their role in it; sharing again changes the
+        role. Bound to the project's identity: a project re-created under the same slug is not shared."""
+        ...
+
+    @op("produce")
+    def project_unshare(self, project_id: ProjectId, name: UserName) -> dict[str, Any]:
+        """Take a user off the project."""
+        ...
+
+    @op("produce")
+    def project_members(self, project_id: ProjectId) -> list[dict[str, Any]]:
+        """The people the project is shared with: name and role."""
+        ...
+
+    # ------------------------------------------------------------------ comments (viewers may comment)
+    @op("read")
+    def comment_add(self, project_id: ProjectId, text: CommentText, target: CommentTarget = "project"
+                    ) -> dict[str, Any]:  # fmt: skip
+        """Comment on the project, a scene, a shot or a screenplay line (``project``, ``scene:2``, ``shot:2.3``,
+        ``line:2:5``), as the caller; kept in the project's comments.jsonl. Returns the comment (id, at, who,
+        role, target, text)."""
+        ...
+
+    @op("read")
+    def comment_list(self, project_id: ProjectId, target: CommentTarget | None = None, limit: Limit = 200
+                     ) -> list[dict[str, Any]]:  # fmt: skip
+        """The project's comments, oldest first (the last ``limit``), all of them or those on one target."""
         ...
 
     # ------------------------------------------------------------------ not tools: streams

@@ -178,3 +178,4 @@ class ProjectInfo(BaseModel):
     budget_usd: float | None = Field(None, ge=0)  # provider calls that would pass it are refused before they are sent
     providers: dict[str, list[str]] = Field(default_factory=dict)  # capability -> chain, over the settings' chain
     retention: Retention = Field(default_factory=Retention)
+    nightly: bool = False  # re-rendered every night by the scheduled jobs (moviegen schedule)

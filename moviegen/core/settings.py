@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import (
@@ -113,6 +114,30 @@ class AssetSettings(BaseModel):
     timeout: float = 30.0  # seconds to connect and per read
 
 
+class CelerySettings(BaseModel):
+    """The Celery executor's broker behaviour (MOVIEGEN_CELERY__*). A step taken by a worker that then dies whole
+    (kill -9, a lost machine) stays unacknowledged in Redis; any live worker puts it back in its queue once it is
+    ``visibility_timeout`` seconds old, looking every ``restore_interval`` seconds. A step still running past
+    the timeout is handed out a second time too: harmless (steps are idempotent), but keep it above the longest.
+    The default, 5 minutes, is several times a 60 s film's longest offline step (its mix, ~2 s); raise it for
+    feature-length mixes."""
+
+    visibility_timeout: float = 300.0
+    restore_interval: float = 10.0
+
+
+class ScheduleSettings(BaseModel):
+    """Scheduled jobs (MOVIEGEN_SCHEDULE__*), run daily at a time of day in ``timezone``: asset garbage
+    collection of every project (``moviegen gc --apply``) and a re-render of the projects whose moviegen.toml
+    says ``nightly = true``. The brain server runs them itself; with Celery as the executor, Celery beat does
+    (moviegen.workers.schedule_beat). An empty time turns that job off. ``moviegen schedule`` lists them."""
+
+    enabled: bool = True
+    gc_at: str = "03:30"  # HH:MM, daily
+    nightly_at: str = "01:00"  # HH:MM, daily
+    timezone: str = "UTC"  # an IANA name, e.g. Europe/Berlin
+
+
 class RenderDefaults(BaseModel):
     resolution: str = "1280x720"
     fps: int = 24
@@ -142,6 +167,12 @@ class Settings(BaseSettings):
     router: RouterSettings = Field(default_factory=RouterSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     assets: AssetSettings = Field(default_factory=AssetSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    # where render steps run: 'local' (this machine's process pool) or 'celery' (moviegen worker on any machine,
+    # through the Redis at redis_url, e.g. redis://127.0.0.1:6379/0)
+    executor: Literal["local", "celery"] = "local"
+    redis_url: str | None = None
+    celery: CelerySettings = Field(default_factory=CelerySettings)
     # 'provider' or 'provider:model' -> price; a model's own entry wins over its provider's
     prices: dict[str, Price] = Field(default_factory=dict)
     # provider secrets: conventional names, read from the environment only, never printed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tomllib
 from pathlib import Path
 
 import tomlkit
@@ -43,11 +44,11 @@ def load(path: Path) -> list[Shot]:
 
 def parse_shots(text: str, name: str = "shots.toml") -> list[Shot]:
     """The shots of a shot list's text; ShotListError names the first bad shot and field (``name`` is the file's)."""
-    try:
-        doc = tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as exc:
+    try:  # the standard library's reader: ~10x faster than tomlkit, which only the writer needs (comments kept)
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ShotListError(f"{name} is not valid TOML: {exc}", "fix the file, or delete it and re-plan") from None
-    tables = doc.unwrap().get("shot", [])
+    tables = doc.get("shot", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise ShotListError(f"{name}: 'shot' must be a list of tables ([[shot]])", "fix the file, or re-plan")
     shots: list[Shot] = []

@@ -32,7 +32,7 @@ CSS = [
 EDITS = {
     "screenplay.updated": "screenplay", "story.updated": "story", "story.developed": "story", "story.paused": "story",
     "shots.planned": "shots", "storyboard.painted": "takes", "take.painted": "takes", "take.approved": "takes",
-    "take.rejected": "takes", "cast.recast": "cast", "cast.sheet": "cast",
+    "take.rejected": "takes", "cast.recast": "cast", "cast.sheet": "cast", "comment.added": "comments",
 }  # fmt: skip
 NOBODY = object()  # not following any events yet
 

@@ -6,6 +6,12 @@ listener too slow to keep up loses its oldest events rather than slowing the bra
 projects it wants (``None``: all it is handed); the brain's doors decide which projects a caller may hear.
 Async listeners (the server, the studio) get an ``asyncio.Queue``; a thread (the CLI following a render)
 gets a ``queue.Queue``.
+
+Several brain processes share their events through Redis (workers/events_redis.py): the bus hands each
+event it publishes to its ``relay`` after the local listeners (the fast path), and ``deliver_remote`` hands
+the other processes' events to the listeners that want them (``remote=True``, the default). A listener that
+acts once per event — the webhook sender, the metrics counter — listens with ``remote=False``, so that each
+event is acted on once, by the process that published it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ Wants = Callable[[str], bool] | None  # project slug -> does this listener want 
 class _Listener:
     wants: Wants
     deliver: Callable[[str], None]
+    remote: bool = True  # also the events other processes published (through the relay)
 
     def offer(self, project: str, text: str) -> None:
         if self.wants is None or self.wants(project):
@@ -40,6 +47,7 @@ class EventBus:
         self._listeners: set[_Listener] = set()
         self._lock = threading.Lock()
         self.published = 0
+        self.relay: Callable[[str, str], None] | None = None  # (project, text) -> other processes; never blocks
 
     @property
     def listeners(self) -> int:
@@ -53,7 +61,16 @@ class EventBus:
             targets = list(self._listeners)
         for listener in targets:
             listener.offer(project, text)
+        if self.relay is not None:
+            self.relay(project, text)
         return event
+
+    def deliver_remote(self, project: str, text: str) -> None:
+        """An event another process published (the relay's subscriber thread calls this)."""
+        with self._lock:
+            targets = [listener for listener in self._listeners if listener.remote]
+        for listener in targets:
+            listener.offer(project, text)
 
     # ------------------------------------------------------------------ listening
     def _add(self, listener: _Listener) -> _Listener:
@@ -65,11 +82,11 @@ class EventBus:
         with self._lock:
             self._listeners.discard(listener)
 
-    def subscribe_async(self, wants: Wants = None) -> tuple[asyncio.Queue, _Listener]:
+    def subscribe_async(self, wants: Wants = None, remote: bool = True) -> tuple[asyncio.Queue, _Listener]:
         """A queue of event texts on the running event loop; pass the listener to ``unsubscribe``."""
         loop = asyncio.get_running_loop()
         q: asyncio.Queue = asyncio.Queue(QUEUE)
-        return q, self._add(_Listener(wants, lambda text: loop.call_soon_threadsafe(_offer, q, text)))
+        return q, self._add(_Listener(wants, lambda text: loop.call_soon_threadsafe(_offer, q, text), remote))
 
     def unsubscribe(self, listener: _Listener) -> None:
         self._remove(listener)
@@ -84,7 +101,7 @@ class EventBus:
             self._remove(listener)
 
     @contextmanager
-    def listen(self, wants: Wants = None) -> Iterator[sync_queue.Queue]:
+    def listen(self, wants: Wants = None, remote: bool = True) -> Iterator[sync_queue.Queue]:
         """A thread-side queue of event dicts for the block (the CLI following a job)."""
         q: sync_queue.Queue = sync_queue.Queue(QUEUE)
 
@@ -98,7 +115,7 @@ class EventBus:
                     pass
                 q.put_nowait(json.loads(text))
 
-        listener = self._add(_Listener(wants, deliver))
+        listener = self._add(_Listener(wants, deliver, remote))
         try:
             yield q
         finally:

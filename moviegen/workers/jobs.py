@@ -95,16 +95,21 @@ class JobManager:
         self.runners = runners
         self.live: dict[str, Job] = {}
         self._lock = threading.Lock()
+        # asks the process that runs a job to cancel it (several brain processes: workers/events_redis.py)
+        self.cancel_elsewhere: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------------ starting
     def start(self, project_id: str, kind: str, options: Any, *, attempts: int = 1) -> Job:
         if self.runners is None:
             raise MoviegenError("this brain was started without render workers", "start it with 'moviegen up'")
-        running = [j for j in self.live.values() if j.project == project_id and j.status in ACTIVE]
+        running = [(j.kind, j.id) for j in self.live.values() if j.project == project_id and j.status in ACTIVE]
+        if not running and self.cancel_elsewhere is not None:  # several brain processes: another may run one
+            running = [(r["kind"], r["id"]) for r in self.for_project(project_id, 20) if r["status"] in ACTIVE]
         if running:
+            (busy_kind, busy_id), *_ = running
             raise ProjectStateError(
-                f"{project_id} is already {BUSY.get(running[0].kind, 'rendering')} (job {running[0].id})",
-                f"follow it with 'moviegen job status {running[0].id}', or cancel it first",
+                f"{project_id} is already {BUSY.get(busy_kind, 'rendering')} (job {busy_id})",
+                f"follow it with 'moviegen job status {busy_id}', or cancel it first",
             )
         job = Job(id=f"job-{uuid.uuid4().hex[:12]}", project=project_id, kind=kind, inputs=options_record(options),
                   attempts=attempts)  # fmt: skip
@@ -132,7 +137,10 @@ class JobManager:
             job.note("cancel requested")
             job.cancel.set()
             return job.view()
-        return self.get(job_id)
+        record = self.get(job_id)
+        if record["status"] in ACTIVE and self.cancel_elsewhere is not None:  # another brain process runs it
+            self.cancel_elsewhere(job_id)
+        return record
 
     # ------------------------------------------------------------------ reading
     def project_of(self, job_id: str) -> str:

@@ -1,4 +1,5 @@
-"""The one place that picks a runner: steps in this process, or one warm local pool for a process's life.
+"""The one place that picks a runner: steps in this process, one warm local pool for a process's life, or
+Celery workers on Redis (the settings' ``executor``: MOVIEGEN_EXECUTOR=celery, ``--executor celery``).
 
 A LocalBrain owns one ``Runners`` for its life and closes it with itself, so the CLI's in-process render,
 the brain server and the studio each have one. Workers may import core and services only, so the brain
@@ -9,9 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from moviegen.core.brain import Brain
 from moviegen.workers.pool import STOP_TIMEOUT, InlineRunner, LocalPool, WorkersStoppedError
+
+EXECUTORS = ("local", "celery")
+
+if TYPE_CHECKING:
+    from moviegen.workers.celery_runner import CeleryRunner
 
 
 class Runners:
@@ -29,6 +36,9 @@ class Runners:
     still running then stops with WorkersStoppedError and resumes on its next run (steps are idempotent
     and content-addressed). A step running in this process (``workers == 1``) cannot be interrupted: it
     ends when it ends. Used as a context manager, ``Runners`` closes on the way out.
+
+    ``executor`` 'celery' (None: the settings') sends every step to Celery workers instead (CeleryRunner;
+    ``workers`` is then theirs to choose: ``moviegen worker --concurrency``); closing it stops listening.
     """
 
     def __init__(
@@ -38,9 +48,20 @@ class Runners:
         *,
         nice: int = 0,
         inline_brain: Callable[[], Brain] | None = None,
+        executor: str | None = None,
+        settings=None,
     ) -> None:
+        from moviegen.core.settings import get_settings
+
+        settings = settings or get_settings()
+        self.executor = executor or settings.executor
         self.workers = workers
-        self._pool = None if workers == 1 else LocalPool(brain_factory, workers, nice=nice)
+        if self.executor == "celery":
+            from moviegen.workers.celery_runner import CeleryRunner
+
+            self._pool = CeleryRunner(settings)
+        else:
+            self._pool = None if workers == 1 else LocalPool(brain_factory, workers, nice=nice)
         self._inline_brain = inline_brain or brain_factory
         self._closed = False
 
@@ -50,7 +71,7 @@ class Runners:
             self._pool.warm()
 
     @contextmanager
-    def borrow(self) -> Iterator[LocalPool | InlineRunner]:
+    def borrow(self) -> Iterator[LocalPool | InlineRunner | CeleryRunner]:
         """The StepRunner for one render (services.render.steps), as a context manager: what a JobManager
         calls for each job (its ``runners`` argument) is ``Runners.borrow``."""
         if self._closed:

@@ -1,5 +1,6 @@
 """A webhook receiver over real HTTP on 127.0.0.1, as a producer's own server would be: it records every
-delivery (headers, body, when) and answers with the status codes it is scripted with (then 200). Checking a
+delivery (headers, body, when) and answers with the status codes it is scripted with (then 200), after
+``delay`` seconds if it is to be slow, counting the most requests it had at once. Checking a
 signature is left to the test, with standardwebhooks' own ``Webhook(secret).verify`` — the receiver's side
 of the spec, not ours."""
 
@@ -29,20 +30,27 @@ class Delivery:
 
 
 class Receiver:
-    def __init__(self, answers: list[int] | None = None, path: str = "/hooks/moviegen") -> None:
+    def __init__(self, answers: list[int] | None = None, path: str = "/hooks/moviegen", delay: float = 0.0) -> None:
         self.answers = list(answers or [])  # status codes for the first deliveries, in order; then 200
         self.deliveries: list[Delivery] = []
         self.path = path
+        self.delay = delay  # seconds each request takes before it is answered (a slow receiver)
+        self.at_once = self.most_at_once = 0  # requests being answered now, and the most there ever were
         self._arrived = threading.Condition()
 
         def handle(req) -> None:
-            body = req.rfile.read(int(req.headers.get("Content-Length") or 0))
+            body, arrived = req.rfile.read(int(req.headers.get("Content-Length") or 0)), time.monotonic()
             with self._arrived:
+                self.at_once += 1
+                self.most_at_once = max(self.most_at_once, self.at_once)
+            time.sleep(self.delay)
+            with self._arrived:
+                self.at_once -= 1
                 status = self.answers.pop(0) if self.answers else 200
                 if req.command != "POST" or req.path != self.path:
                     status = 404
                 self.deliveries.append(Delivery({k.lower(): v for k, v in req.headers.items()}, body,
-                                                time.monotonic(), status))  # fmt: skip
+                                                arrived, status))  # fmt: skip
                 self._arrived.notify_all()
             send_bytes(req, status, b"{}" if status < 300 else b'{"error":"scripted"}', "application/json")
 

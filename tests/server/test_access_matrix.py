@@ -1,4 +1,5 @@
-"""The access matrix: role × every tool, resource and prompt the server lists × own project / other project.
+"""The access matrix: role × every tool, resource and prompt the server lists × own project / other project,
+for service tokens and for people (a password login's JWT, their project shared with them in their role).
 
 The doors are enumerated from the running server, so a new tool without a rule fails here. The rule of an
 operation of the studio interface is its declared level (moviegen.core.api); tools outside it need a row in
@@ -26,7 +27,9 @@ RIGHTS = {  # what each role may do: the README's permission matrix
     "producer": {"open", "read", "job_read", "write", "direct", "job_direct", "create", "produce"},
     "service": {"open", "read", "job_read", "write", "direct", "job_direct", "create", "produce"},
 }
+PEOPLE = ("viewer", "writer", "director", "producer")  # people who log in with a password (JWT): scope "user"
 PRINCIPALS = [(role, "own") for role in RIGHTS] + [("viewer", "all"), ("writer", "all")]
+PRINCIPALS += [(role, "user") for role in PEOPLE]
 VALUES = {  # arguments that pass the schema and, where the call is allowed, fail or do little after the check
     "text": "A line.", "texts": ["a", "b"], "queries": ["beacon"], "embedding": [0.1] * 256, "content": "A note.",
     "metadata": {}, "documents": [{"content": "x", "metadata": {}}], "from_node": "scene:1", "to_node": "scene:1",
@@ -40,7 +43,19 @@ VALUES = {  # arguments that pass the schema and, where the call is allowed, fai
     "url": "http://192.0.2.1/hook", "events": ["job.failed"], "webhook_id": "wh_0000",  # refused after the check
 }  # fmt: skip
 ARGS_FOR = {"graph_query": {"query": {"start": {"kind": "scene"}}}, "story_file_get": {"name": "logline"},
-            "story_file_update": {"name": "logline"}, "assets_3d": {"targets": ["character:nobody"]}}  # fmt: skip
+            "story_file_update": {"name": "logline"}, "assets_3d": {"targets": ["character:nobody"]},
+            "project_share": {"name": "nobody", "role": "viewer"}, "project_unshare": {"name": "nobody"}}  # fmt: skip
+
+
+PASSWORD = "correct horse battery"
+
+
+def login(brain, name: str) -> str:
+    import httpx
+
+    r = httpx.post(brain.url + "/auth/login", json={"name": name, "password": PASSWORD}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
 
 
 def level_of(door: str) -> str:
@@ -57,13 +72,15 @@ def expected(role: str, scope: str, level: str, target: str) -> bool:
     if level in ("open",):
         return True
     if level == "create":
-        return scope == "all"
+        return scope in ("all", "user")  # a token limited to projects may not; a person's global role decides
     return scope == "all" or target == "own"
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """A brain with two projects per principal — its own and one it may not touch — and a stored job in each."""
+    """A brain with two projects per principal — its own and one it may not touch — and a stored job in each.
+    A person (scope "user") has their own project shared with them in their role, and calls with the access
+    token of a password login."""
     import os
 
     from moviegen.brain.local import LocalBrain
@@ -88,10 +105,16 @@ def world(tmp_path_factory):
             index.save_job(record)  # a job of someone else's that is still running: cancel/retry touch nothing
             index.close()
             jobs[(role, scope, target)] = record["id"]
+        if scope == "user":
+            local.people().add(f"{role}-person", role, PASSWORD)
+            local.project_share(slugs["own"], f"{role}-person", role)
+            continue
         bound = None if scope == "all" else [(slugs["own"], local.identity(slugs["own"]))]
         tokens[(role, scope)] = TokenStore(root / "home" / "tokens.json").create(f"{role}-{scope}", role, bound)
     local.close()
     brain = start_brain(root)
+    for role in PEOPLE:
+        tokens[(role, "user")] = login(brain, f"{role}-person")
     yield brain, tokens, jobs
     stop_brain(brain)
 

@@ -237,6 +237,14 @@ def test_storyboard_new_take_approve_and_reject(painted):
 
             statuses = {t["take"]: t["status"] for t in ProjectIndex(painted).takes() if t["shot"] == "2.1"}
             assert statuses == {2: "approved", 3: "rejected"}
+            # a comment on the shot from anyone (here the studio's own brain, as the web view would) shows up
+            comments = app.screen.query_one("#take-comments", Static)
+            assert "no comments on this shot" in str(comments.render())
+            app.brain.comment_add(painted.name, "Warmer light on the lamp, please.", "shot:2.1")
+            await until(pilot, lambda: "Warmer light on the lamp" in str(comments.render()), 30, "the comment")
+            app.brain.comment_add(painted.name, "Another shot's note.", "shot:1.1")
+            await settle(app, pilot)
+            assert "Another shot's note" not in str(comments.render())  # only this shot's comments
 
     asyncio.run(main())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from moviegen import __version__
 class ProjectOps:
     def whoami(self) -> dict[str, Any]:
         return {"name": "local user", "role": "admin", "projects": ["*"], "version": __version__,
-                "providers": self.providers()}  # fmt: skip
+                "providers": self.providers(), "pid": os.getpid()}  # fmt: skip
 
     def project_list(self) -> list[dict[str, Any]]:
         from moviegen.services.status import project_status

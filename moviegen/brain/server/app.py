@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from types import SimpleNamespace
 
 import anyio
@@ -18,9 +19,9 @@ from starlette.websockets import WebSocket
 
 from moviegen import __version__
 from moviegen.brain.audit import Caller
-from moviegen.brain.server import ws_transport
-from moviegen.brain.server.auth import TokenStore, authenticate
-from moviegen.brain.server.door import Door
+from moviegen.brain.server import login, web, ws_transport
+from moviegen.brain.server.auth import Credentials, authenticate
+from moviegen.brain.server.door import OPEN_PATHS, Door
 from moviegen.brain.server.limits import LoginLimiter
 from moviegen.brain.server.metrics import CONTENT_TYPE, BrainMetrics
 from moviegen.brain.server.tools import build_server
@@ -38,7 +39,8 @@ def create_app(
     metrics = BrainMetrics(brain)
     mcp = build_server(brain, on_call=metrics.tool_called)
     lowlevel = mcp._lowlevel_server  # the SDK's Server, which runs one session per connection
-    tokens = TokenStore(locations.home_dir() / "tokens.json")
+    tokens = Credentials(locations.home_dir())  # service tokens and people's access tokens (JWTs)
+    limiter = limiter if limiter is not None else LoginLimiter.from_env()
     http_sessions = StreamableHTTPSessionManager(app=lowlevel, json_response=False, stateless=False)
 
     def door(scope_headers, client) -> object | None:
@@ -99,7 +101,8 @@ def create_app(
         def wants(project: str) -> bool:
             return (not wanted or project == wanted) and mcp.doors.visible(principal, project)
 
-        await websocket.accept()
+        # which brain process serves this socket (one of several with --processes N)
+        await websocket.accept(headers=[(b"x-moviegen-pid", str(os.getpid()).encode())])
         queue, listener = events.subscribe_async(wants)
         try:
             async with anyio.create_task_group() as tg:
@@ -125,10 +128,19 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        async with http_sessions.run(), anyio.create_task_group() as tg:
-            tg.start_soon(metrics.watch, events)
-            yield
-            tg.cancel_scope.cancel()
+        from moviegen.brain import schedule
+
+        # the scheduled jobs (gc, nightly renders) run here unless Celery beat does (executor celery; brain/schedule.py)
+        app.state.scheduler = schedule.start_for(brain)
+        try:
+            async with http_sessions.run(), anyio.create_task_group() as tg:
+                tg.start_soon(metrics.watch, events)
+                tg.start_soon(login.warm)
+                yield
+                tg.cancel_scope.cancel()
+        finally:
+            if app.state.scheduler is not None:
+                await anyio.to_thread.run_sync(app.state.scheduler.stop)
         # running renders stop at a step boundary, recorded as interrupted (resumable); the workers stop too
         await anyio.to_thread.run_sync(brain.close)
 
@@ -140,11 +152,14 @@ def create_app(
             WebSocketRoute("/events", events_ws),
             Route("/healthz", healthz),
             Route("/metrics", metrics_route),
+            *login.routes(tokens.people, limiter),  # POST /auth/login, /auth/refresh, /auth/logout
+            *web.routes(),  # the web view for collaborators, at / (moviegen.brain.server.web)
         ],
         lifespan=lifespan,
     )
-    limiter = limiter if limiter is not None else LoginLimiter.from_env()
-    app.add_middleware(Door, tokens=tokens, require_token=require_token, on_refused=refused, limiter=limiter)
+    app.add_middleware(Door, tokens=tokens, require_token=require_token, on_refused=refused, limiter=limiter,
+                       open_paths=OPEN_PATHS | login.PATHS | web.OPEN_PATHS)  # fmt: skip
+    web.install(app, brain, limiter, tokens.people)
     app.state.events, app.state.jobs, app.state.mcp, app.state.metrics = events, jobs, mcp, metrics
     return app
 

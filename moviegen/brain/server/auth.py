@@ -1,5 +1,6 @@
-"""Who is calling: service tokens checked at the door, access checked per project.
+"""Who is calling: service tokens and people's access tokens checked at the door, access checked per project.
 
+People (users with passwords, their roles per project, their logins) are in moviegen.brain.server.people.
 Tokens (``moviegen token create``) are random 256-bit strings shown once and
 stored as SHA-256 hashes in ``$MOVIEGEN_HOME/tokens.json``. On loopback without
 a token the caller is the local user (an administrator); a brain bound to any
@@ -31,6 +32,18 @@ class Principal:
     projects: tuple[str, ...] = ("*",)  # '*' = every project; else the projects' identities (UUIDs)
     local: bool = False
     labels: tuple[str, ...] = ("*",)  # the projects' slugs when the token was made, to show people
+    # a person (a login's JWT): their role in each project is looked up here on every check (people.People)
+    people: object | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_user(self) -> bool:
+        return self.people is not None
+
+    def role_in(self, identity: str) -> str | None:
+        """The role this principal has in the project of ``identity``; None when it may not touch it."""
+        if self.people is not None:
+            return self.people.role_in(self.name, identity)
+        return self.role if "*" in self.projects or identity in self.projects else None
 
 
 LOCAL_USER = Principal(name="local user", role="admin", local=True)
@@ -91,6 +104,22 @@ class TokenStore:
                 return Principal(name=t["name"], role=t["role"], projects=tuple(_bound(p) for p in t["projects"]),
                                  labels=tuple(_label(p) for p in t["projects"]))  # fmt: skip
         return None
+
+
+class Credentials:
+    """What the door checks a bearer token against: service tokens (``mgt_...``) and people's access tokens
+    (JWTs from ``POST /auth/login``, moviegen.brain.server.people)."""
+
+    def __init__(self, home: Path) -> None:
+        from moviegen.brain.server.people import People
+
+        self.tokens = TokenStore(home / "tokens.json")
+        self.people = People(home)
+
+    def verify(self, token: str) -> Principal | None:
+        if token.startswith(PREFIX):
+            return self.tokens.verify(token)
+        return self.people.verify(token) if token.count(".") == 2 else None
 
 
 def _bound(entry) -> str:

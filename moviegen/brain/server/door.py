@@ -3,12 +3,17 @@
 ``admit`` is the one rule, and ``Door`` runs it over the whole app, before any route (only ``/healthz`` is
 open), so a new route cannot forget it:
 
-- a valid ``Authorization: Bearer`` token admits its principal, whatever the Origin and Host (a script);
+- a valid ``Authorization: Bearer`` token (a service token, or a person's access token from ``/auth/login``)
+  admits its principal, whatever the Origin and Host (a script);
 - without a token, only a loopback peer is admitted (as the local user), and only when its ``Host`` is local
   and its ``Origin``, when there is one, is ``http(s)://`` a local host. Local means ``localhost``, a loopback
   address (``127.x.y.z``) or ``[::1]``, with any port. This is what stops a web page, on another site
   (``Origin``) or one that rebinds its own name to 127.0.0.1 (``Host``), from driving a local brain;
 - with ``--require-token``, or from any other peer, there is no tokenless way in.
+- a browser (the web view, moviegen.brain.server.web) carries its access token in the ``mg_access`` cookie
+  (HttpOnly, SameSite=Strict, Secure under TLS), read like a Bearer token when there is no Authorization
+  header; a request with that cookie from another origin is refused (403), and a page asked for without a
+  valid token is sent to ``/login`` instead of a 401.
 
 A refusal is HTTP 401 (no token or a wrong one), 403 (a foreign Origin or Host) or 429 (too many wrong tokens
 from the address: moviegen.brain.server.limits) with a one-line JSON body,
@@ -34,7 +39,7 @@ from http import HTTPStatus
 
 import h11
 from starlette.datastructures import Headers
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -43,7 +48,8 @@ from websockets.exceptions import SecurityError
 from moviegen.brain.server.auth import LOCAL_USER, Principal, TokenStore, is_loopback
 from moviegen.brain.server.limits import LoginLimiter
 
-OPEN_PATHS = frozenset({"/healthz"})  # status and version only
+ACCESS_COOKIE = "mg_access"  # the web view's access token (moviegen.brain.server.web)
+OPEN_PATHS = frozenset({"/healthz"})  # status and version only (app.py adds the login routes: login.PATHS)
 MAX_HEAD = 16 * 1024  # bytes of a request line and its headers (Node's default)
 HEAD_TIMEOUT = 5.0  # seconds from connecting to a complete request head
 
@@ -75,6 +81,7 @@ class Refusal:
 
 
 TOKEN_HINT = "present 'Authorization: Bearer <token>' (moviegen token create NAME; the CLI reads MOVIEGEN_BRAIN_TOKEN)"
+LOGIN_HINT = "refresh it (POST /auth/refresh) or log in again (moviegen login NAME)"
 LOCAL_HINT = "connect to localhost, 127.0.0.1 or [::1], or present a token"
 
 
@@ -82,8 +89,17 @@ def admit(headers: Mapping[str, str], peer: str | None, tokens: TokenStore, requ
     """The caller, or why the door stays shut. ``headers`` are the request's (case-insensitive, e.g. starlette's
     Headers); ``peer`` is the client's address."""
     auth = headers.get("authorization") or ""
+    cookie = _cookie(headers, ACCESS_COOKIE) if auth[:7].lower() != "bearer " else None
+    if cookie:  # a browser's login: SameSite keeps other sites' requests from carrying it; Origin, too
+        if not all(_same_origin(o, headers.get("host") or "") for o in _all(headers, "origin")):
+            return Refusal(403, "forbidden_origin", "a request carrying the login cookie came from another origin",
+                           "open the page from this brain's own address")  # fmt: skip
+        auth = "Bearer " + cookie
     if auth[:7].lower() == "bearer ":
-        principal = tokens.verify(auth[7:].strip())
+        token = auth[7:].strip()
+        principal = tokens.verify(token)
+        if principal is None and token.count(".") == 2:  # a person's access token (JWT, moviegen.brain.server.people)
+            return Refusal(401, "invalid_token", "the access token is expired or not valid", LOGIN_HINT)
         if principal is None:
             return Refusal(401, "invalid_token", "the token was not recognised", TOKEN_HINT)
         return principal
@@ -107,6 +123,24 @@ def _all(headers, name: str) -> list[str]:
         return getlist(name)
     value = headers.get(name)
     return [] if value is None else [value]
+
+
+def _cookie(headers, name: str) -> str | None:
+    from http.cookies import CookieError, SimpleCookie
+
+    jar = SimpleCookie()
+    for value in _all(headers, "cookie"):
+        try:
+            jar.load(value)
+        except CookieError:
+            continue
+    morsel = jar.get(name)
+    return morsel.value.strip() or None if morsel is not None else None
+
+
+def _same_origin(origin: str, host: str) -> bool:
+    scheme, sep, rest = origin.strip().lower().partition("://")
+    return bool(sep) and scheme in ("http", "https") and rest == host.strip().lower()
 
 
 _HOST = re.compile(r"(?:\[(?P<v6>[0-9a-fA-F:.]+)\]|(?P<name>[^\[\]:/@\s]+))(?::(?P<port>\d{1,5}))?")
@@ -181,6 +215,21 @@ class Door:
         if isinstance(verdict, Refusal):
             if self.on_refused is not None:
                 self.on_refused(scope, verdict)
+            if (
+                verdict.status == 401
+                and scope["type"] == "http"
+                and scope["method"] == "GET"
+                and "text/html" in (Headers(scope=scope).get("accept") or "")
+            ):  # a person's browser: to the login page (the web view), the stale cookie dropped
+                from urllib.parse import quote
+
+                back = scope["path"] + (
+                    f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else ""
+                )
+                page = RedirectResponse(f"/login?next={quote(back, safe='')}", status_code=303)
+                page.delete_cookie(ACCESS_COOKIE, path="/")
+                await page(scope, receive, send)
+                return
             await verdict(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = verdict

@@ -79,7 +79,7 @@ class BrainMetrics:
 
     async def watch(self, bus) -> None:
         """Count the bus's events for as long as the app runs (a task of its lifespan)."""
-        queue, listener = bus.subscribe_async()
+        queue, listener = bus.subscribe_async(remote=False)  # this process's events: scrapes add up
         self.watching = 1  # this watcher is a listener of the bus, not one of the clients the gauge counts
         try:
             while True:

@@ -20,11 +20,17 @@ def _brain(workers: int = 1):
 
 
 def check_bind(
-    host: str, port: int, require_token: bool, tls: tuple[str, str] | None = None, insecure: bool = False
+    host: str,
+    port: int,
+    require_token: bool,
+    tls: tuple[str, str] | None = None,
+    insecure: bool = False,
+    reuse_port: bool = False,
 ) -> bool:
     """Whether tokens are required, once the address is free and safe to serve on: off loopback the door
     always asks for a token, and a token sent without TLS can be read by anyone on the way, so a brain off
-    loopback without ``tls`` (cert, key) is refused unless ``insecure``."""
+    loopback without ``tls`` (cert, key) is refused unless ``insecure``. With ``reuse_port`` the address may
+    be held by sibling processes that share it (SO_REUSEPORT, processes.py)."""
     from moviegen.brain.server.auth import is_loopback
 
     if tls is not None:
@@ -38,6 +44,8 @@ def check_bind(
             )
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:
             s.bind((host, port))
         except OSError as exc:
@@ -76,18 +84,33 @@ def serve(
     workers: int = 0,
     tls: tuple[str, str] | None = None,
     insecure: bool = False,
+    processes: int = 1,
+    reuse_port: bool = False,
 ):
     """Serve until SIGTERM/SIGINT: then running jobs stop at a step (recorded as interrupted, resumable) and
     every process the brain started ends with it (its LocalBrain owns them and is closed on the way out).
-    With ``tls`` (certificate file, key file) it serves HTTPS and WSS only."""
+    With ``tls`` (certificate file, key file) it serves HTTPS and WSS only. With ``processes`` > 1, that many
+    brain processes share the port (processes.py); ``reuse_port``: this is one of them. With MOVIEGEN_REDIS_URL
+    set, events and job cancels are shared through Redis with every other brain on it (workers/events_redis.py)."""
     import uvicorn
 
     from moviegen.brain.server.app import create_app
+    from moviegen.brain.server.processes import check_shared, serve_processes
 
-    require_token = check_bind(host, port, require_token, tls, insecure)
+    options = {"host": host, "port": port, "require_token": require_token, "max_message_bytes": max_message_bytes,
+               "workers": workers, "tls": tls, "insecure": insecure}  # fmt: skip
+    require_token = check_bind(host, port, require_token, tls, insecure, reuse_port)
+    if processes > 1:
+        return serve_processes(processes, options)
+    redis_url = check_shared(1)
     with _stop_on_signals():
         brain = _brain(workers)
+        relay = None
         try:
+            if redis_url:
+                from moviegen.workers.events_redis import share_events
+
+                relay = share_events(brain, redis_url)
             brain.warm()  # the render workers boot while the server starts
             app = create_app(brain, require_token=require_token, max_message_bytes=max_message_bytes)
             config = uvicorn.Config(
@@ -98,12 +121,25 @@ def serve(
                 http="moviegen.brain.server.door:HttpProtocol", ws="moviegen.brain.server.door:WebSocketProtocol",
                 ssl_certfile=tls[0] if tls else None, ssl_keyfile=tls[1] if tls else None,
             )  # fmt: skip
-            uvicorn.Server(config).run()
+            uvicorn.Server(config).run(sockets=[_shared_socket(host, port)] if reuse_port else None)
         finally:
             brain.close()  # the app's lifespan closed it already, unless uvicorn never started or was forced out
+            if relay is not None:  # after the brain: its last events (jobs interrupted) reach the others
+                from moviegen.workers.events_redis import unshare_events
+
+                unshare_events(brain, relay)
             # serve() is the process's last act: the interpreter's final collection of a heap that has held
             # renders took 1.5-2 s of the stop; frozen objects are skipped, the OS takes the memory back
             gc.freeze()
+
+
+def _shared_socket(host: str, port: int) -> socket.socket:
+    """The port, bound with SO_REUSEPORT beside this brain's sibling processes (uvicorn listens on it)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import base64
 import functools
 import inspect
 import logging
+import os
 import time
 from typing import Annotated, Any
 
@@ -177,6 +178,8 @@ def _tool_for(name: str, declared, brain, doors: Doors, on_call=None):
             if kwargs.get("into") is not None:  # story_share: the receiving project at the same level
                 doors.check(ctx, level, kwargs["into"], name, kwargs)
             with audit.calling(caller_of(principal, ctx)):  # the op's audit entry names this caller
+                if level == "create" and principal.is_user:
+                    return await created(ctx, principal, kwargs)
                 return await served(principal, project_id, kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure becomes an answer with its code
             return error_result(wire_error(exc))
@@ -186,13 +189,27 @@ def _tool_for(name: str, declared, brain, doors: Doors, on_call=None):
             kwargs["actor"] = f"{principal.name} ({principal.role})"
         if name == "whoami":
             return {"name": principal.name, "role": principal.role, "projects": list(principal.labels),
-                    "version": __version__, "providers": brain.providers()}  # fmt: skip
+                    "version": __version__, "providers": brain.providers(), "pid": os.getpid()}  # fmt: skip
         if name in QUICK and (project_id is None or job_level or brain.knowledge_ready(project_id)):
             result = method(**kwargs)
         else:
             result = await anyio.to_thread.run_sync(functools.partial(method, **kwargs))
         if name == "project_list":
             result = [row for row in result if doors.visible(principal, row["slug"])]
+        return result
+
+    async def created(ctx: Context, principal: Principal, kwargs: dict[str, Any]) -> Any:
+        """A person's new project is theirs to produce; reusing an existing one takes the right to direct it."""
+        slug = kwargs.get("slug")
+        reused = bool(kwargs.get("reuse")) and bool(slug) and await anyio.to_thread.run_sync(brain.store.exists, slug)
+        if kwargs.get("reuse") and not slug:
+            raise UsageError("reusing a project needs its slug", "pass the slug of a project shared with you")
+        if reused:
+            doors.check(ctx, "direct", slug, name, kwargs)
+        result = await served(principal, None, kwargs)
+        made = result.get("slug") or result.get("project") if isinstance(result, dict) else None
+        if made and not reused and await anyio.to_thread.run_sync(brain.store.exists, made):  # not an estimate
+            await anyio.to_thread.run_sync(brain.project_share, made, principal.name, "producer")
         return result
 
     tool.__name__ = name

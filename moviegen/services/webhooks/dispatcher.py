@@ -1,5 +1,5 @@
 """The webhook sender of one brain: a thread that turns the brain's events into outbox rows and delivers them,
-retrying with backoff, and stops with the brain.
+several at once, retrying with backoff, and stops with the brain.
 
 It listens on the brain's event bus from the start (only for projects that have webhooks: one stat per event
 tells), but its thread starts only when there is something to do — an event for such a project, a webhook
@@ -7,13 +7,20 @@ added or enabled — or at once in a brain server, where it first sends what ear
 An event that a webhook wants is written to the project's outbox (moviegen.services.webhooks.store) before
 any attempt, so a brain that stops with messages queued sends them when the next one starts.
 
-On close, what the bus has handed over is written to the outbox, the attempt in flight is finished, a last pass
-tries what is due for STOP_GRACE seconds, and the thread ends; whatever it did not get to waits in the outbox.
+The thread never waits on a receiver: it takes all the events the bus has handed over, writes each project's
+in one transaction (its store kept open while the thread runs), claims what is due and hands it to the sender
+pool (moviegen.services.webhooks.pool), and records each attempt as it ends. SQLite is touched from this
+thread only.
+
+On close, what the bus has handed over is written to the outbox, the attempts in flight are finished, what is
+due is still started for STOP_GRACE seconds, and the thread ends; whatever it did not get to waits in the
+outbox.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -21,8 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from moviegen.core import locations
 from moviegen.services.webhooks import events as catalogue
 from moviegen.services.webhooks import store as stores
+from moviegen.services.webhooks.pool import PER_WEBHOOK, SenderPool
 from moviegen.services.webhooks.sender import send
 from moviegen.services.webhooks.store import Attempt, WebhookStore
 
@@ -31,7 +40,7 @@ log = logging.getLogger("moviegen.webhooks")
 IDLE = 30.0  # seconds the thread sleeps with nothing due (then looks for outboxes other processes filled)
 RESULT_KEYS = ("film", "subtitles", "duration", "width", "height", "fps", "loudness_lufs")
 PAUSE = 5.0  # seconds the sender waits after an unexpected error before it tries again
-STOP_GRACE = 1.0  # seconds a closing brain's sender may still start attempts (one in flight may finish)
+STOP_GRACE = 1.0  # seconds a closing brain's sender may still start attempts (those in flight may finish)
 JOIN_MARGIN = 5.0  # seconds more a closing brain waits for its sender (a thread that is still starting up)
 _WAKE = object()
 
@@ -45,12 +54,14 @@ class Dispatcher:
         self.settings = settings
         self._path_of, self._slugs, self._job_of = path_of, slugs, job_of
         self._projects: set[str] = set()
+        self._stores: dict[str, tuple[tuple[Path, int], WebhookStore]] = {}  # slug -> (file, inode), open store
+        self._unrecorded: list[dict[str, Any]] = []  # events whose outbox write failed: tried again next pass
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._deadline = 0.0  # monotonic time after which a stopping sender starts no new attempt
         self._closed = False
-        self._listening = bus.listen(self._wants)
+        self._listening = bus.listen(self._wants, remote=False)  # each event is sent once, by its process
         self._queue = self._listening.__enter__()  # left in close()
 
     # ------------------------------------------------------------------ starting and stopping
@@ -78,11 +89,13 @@ class Dispatcher:
         if thread is not None:
             self._put(_WAKE)
             thread.join(STOP_GRACE + self.settings.timeout + JOIN_MARGIN)
-        else:
-            try:
-                self._drain()  # events handed over but never picked up: into the outbox for the next brain
-            except Exception:  # noqa: BLE001 - a brain's close never fails on its webhooks
-                log.exception("queued webhook events could not be written to their outbox")
+            return
+        try:
+            self._drain()  # events handed over but never picked up: into the outbox for the next brain
+        except Exception:  # noqa: BLE001 - a brain's close never fails on its webhooks
+            log.exception("queued webhook events could not be written to their outbox")
+        finally:
+            self._close_stores()
 
     def _put(self, item) -> None:
         try:
@@ -90,7 +103,7 @@ class Dispatcher:
         except Exception:  # noqa: BLE001 - a full queue is awake anyway
             pass
 
-    # ------------------------------------------------------------------ from the bus to the outbox
+    # ------------------------------------------------------------------ the projects' stores, kept open
     def _project_path(self, slug: str) -> Path | None:
         try:
             path = self._path_of(slug)
@@ -98,6 +111,35 @@ class Dispatcher:
             return None
         return path if stores.exists(path) else None
 
+    def _store(self, slug: str) -> WebhookStore | None:
+        """The project's webhook store, opened once and kept (None: the project has no webhooks, or is gone).
+        Its file is checked each time: a project deleted, or made again, is not written through a stale one."""
+        try:
+            path = self._path_of(slug)
+            key = (path, os.stat(locations.webhooks_db(path)).st_ino)
+        except Exception:  # noqa: BLE001 - not a project's name, or no webhooks file (any more)
+            path, key = None, None
+        cached = self._stores.get(slug)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        if cached is not None:
+            del self._stores[slug]
+            cached[1].close()
+        if key is None:
+            return None
+        store = WebhookStore(path)
+        self._stores[slug] = (key, store)
+        return store
+
+    def _close_stores(self) -> None:
+        for _, store in self._stores.values():
+            try:
+                store.close()
+            except Exception:  # noqa: BLE001 - closing what is already broken
+                pass
+        self._stores.clear()
+
+    # ------------------------------------------------------------------ from the bus to the outbox
     def _wants(self, project: str) -> bool:
         """The bus's filter, called as an event is published: only projects with webhooks; the thread starts
         for the first such event."""
@@ -107,32 +149,41 @@ class Dispatcher:
         return True
 
     def _drain(self, first: Any = None) -> None:
+        """Everything the bus has handed over into the outboxes: one transaction per project."""
         items = [first] if first is not None else []
         while True:
             try:
                 items.append(self._queue.get_nowait())
             except Exception:  # noqa: BLE001 - queue.Empty
                 break
-        for item in items:
-            if item is not _WAKE:
-                self._record(item)
+        pending, self._unrecorded = self._unrecorded, []
+        by_project: dict[str, list[dict[str, Any]]] = {}
+        for event in pending + [item for item in items if item is not _WAKE]:
+            by_project.setdefault(event.get("project", ""), []).append(event)
+        for n, (slug, events) in enumerate(by_project.items()):
+            try:
+                self._record(slug, events)
+            except Exception:
+                self._unrecorded = [e for later in list(by_project.values())[n:] for e in later]
+                raise
 
-    def _record(self, event: dict[str, Any]) -> None:
-        """Write the messages an event makes for the project's webhooks, in one transaction."""
-        slug = event.get("project", "")
-        path = self._project_path(slug)
-        if path is None:
+    def _record(self, slug: str, events: list[dict[str, Any]]) -> None:
+        """Write the messages the events make for the project's webhooks, in one transaction."""
+        store = self._store(slug)
+        if store is None:
             return
         self._projects.add(slug)
-        event = self._with_job(event)
-        names = catalogue.names_for(event)
-        if not names:
+        made = []  # (event names, data, time) of each event
+        for event in events:
+            event = self._with_job(event)
+            names = catalogue.names_for(event)
+            if names:
+                made.append((names, catalogue.data_of(event), event.get("at") or time.time()))
+        if not made:
             return
-        data = catalogue.data_of(event)
-        with WebhookStore(path) as store:
-            wanted = store.subscribers(names)
-            store.enqueue([(webhook, name, catalogue.body(name, data, event.get("at") or time.time()))
-                           for webhook, chosen in wanted.items() for name in chosen])  # fmt: skip
+        wanted = store.subscribers(list({name: 0 for names, _, _ in made for name in names}))
+        store.enqueue([(webhook, name, catalogue.body(name, data, at)) for names, data, at in made
+                       for webhook, chosen in wanted.items() for name in names if name in chosen])  # fmt: skip
 
     def _with_job(self, event: dict[str, Any]) -> dict[str, Any]:
         """A job's end, with its kind and (when finished) the main facts of its result."""
@@ -149,31 +200,41 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ delivering
     def _run(self) -> None:
-        import httpx
+        pool = SenderPool(self.settings, lambda: self._put(_WAKE))
+        try:
+            self._loop(pool)
+        finally:
+            pool.close()  # waits for attempts still in flight (only after an error)
+            try:
+                self._finish(pool)
+            finally:
+                self._close_stores()
 
+    def _loop(self, pool: SenderPool) -> None:
         self._discover()
-        woken_by = None  # the queue item that ended the last wait
-        with httpx.Client(timeout=self.settings.timeout, follow_redirects=False) as client:
-            while True:
-                stopping = self._stopping.is_set()  # read first: a stop after this still gets one more pass
-                try:
-                    item, woken_by = woken_by, None
-                    if stopping:  # the last pass has its own STOP_GRACE, however late the thread got here
-                        self._deadline = max(self._deadline, time.monotonic() + STOP_GRACE)
-                    self._drain(item)
-                    self._deliver_due(client)
-                    if stopping:
-                        return
-                    wait = self._wait()
-                except Exception:  # noqa: BLE001 - a disk or database error: the messages wait in their outbox
-                    log.exception("webhook delivery failed; trying again in %.0f s", PAUSE)
-                    if stopping:
-                        return
-                    wait = PAUSE
-                try:
-                    woken_by = self._queue.get(timeout=wait)
-                except Exception:  # noqa: BLE001 - queue.Empty: time to look again, other processes' outboxes too
-                    self._discover()
+        woken_by, last_pass = None, False  # the queue item that ended the last wait
+        while True:
+            stopping = self._stopping.is_set()  # read first: a stop after this still gets one more pass
+            try:
+                item, woken_by = woken_by, None
+                if stopping and not last_pass:  # the last pass has its own STOP_GRACE, however late it came
+                    last_pass, self._deadline = True, max(self._deadline, time.monotonic() + STOP_GRACE)
+                self._drain(item)
+                self._finish(pool)
+                if not stopping or time.monotonic() <= self._deadline:
+                    self._start_due(pool)
+                if stopping and not pool.in_flight:
+                    return  # nothing in flight, and nothing due that may still start
+                wait = self._wait() if not stopping else IDLE  # a stopping sender is woken by its attempts
+            except Exception:  # noqa: BLE001 - a disk or database error: the messages wait in their outbox
+                log.exception("webhook delivery failed; trying again in %.0f s", PAUSE)
+                if stopping:
+                    return
+                wait = PAUSE
+            try:
+                woken_by = self._queue.get(timeout=wait)
+            except Exception:  # noqa: BLE001 - queue.Empty: time to look again, other processes' outboxes too
+                self._discover()
 
     def _discover(self) -> None:
         try:
@@ -185,37 +246,37 @@ class Dispatcher:
         """Seconds until the next queued message falls due (at most IDLE)."""
         soonest = IDLE
         for slug in list(self._projects):
-            path = self._project_path(slug)
-            if path is None:
+            store = self._store(slug)
+            if store is None:
                 self._projects.discard(slug)
                 continue
-            with WebhookStore(path) as store:
-                due = store.next_due()
+            due = store.next_due()
             if due is not None:
                 soonest = min(soonest, due - time.time())
         return max(0.01, soonest)
 
-    def _deliver_due(self, client) -> None:
-        s = self.settings
+    def _start_due(self, pool: SenderPool) -> None:
+        """Claim what is due, as much as the pool has room for, and start sending it."""
+        lease = self.settings.timeout + 30.0
         for slug in list(self._projects):
-            path = self._project_path(slug)
-            if path is None:
+            if pool.room() <= 0:
+                return
+            store = self._store(slug)
+            if store is None:
                 continue
-            with WebhookStore(path) as store:
-                while True:
-                    claimed, disabled = store.claim(lease=s.timeout + 30.0), set()
-                    if not claimed:
-                        break
-                    for n, due in enumerate(claimed):
-                        if self._stopping.is_set() and time.monotonic() > self._deadline:
-                            store.release(claimed[n:])  # the next brain sends them
-                            return
-                        if due.webhook in disabled:
-                            continue  # turned off by an earlier attempt of this batch: its messages were dropped
-                        attempt = send(client, due.url, due.msg_id, due.secret, due.payload,
-                                       allow_private=s.allow_private)  # fmt: skip
-                        if store.finish(due, attempt, list(s.backoff), s.disable_after, s.keep_log) == "disabled":
-                            disabled.add(due.webhook)
+            for due in store.claim(lease, pool.room(), busy=pool.busy(), parallel=PER_WEBHOOK):
+                pool.submit(slug, due)
+
+    def _finish(self, pool: SenderPool) -> None:
+        """Record the attempts that ended: delivered, retrying, failed or disabled (see WebhookStore.finish)."""
+        s = self.settings
+        for slug, due, attempt in pool.results():
+            try:
+                store = self._store(slug)
+                if store is not None:
+                    store.finish(due, attempt, list(s.backoff), s.disable_after, s.keep_log)
+            except Exception:  # noqa: BLE001 - unrecorded: the message is sent again when its lease runs out
+                log.exception("a webhook attempt could not be recorded in its outbox")
 
 
 def test_delivery(project_path: Path, webhook_id: str, settings, project: str) -> dict[str, Any]:

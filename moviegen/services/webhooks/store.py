@@ -7,6 +7,10 @@ send it; a sender claims a row for a while (a lease) before it sends; only a 2xx
 that dies mid-send leaves the row to be claimed again when its lease runs out, so a receiver may see a message
 twice — with the same ``webhook-id`` both times, which is how it tells.
 
+SQLite in WAL mode with ``synchronous=NORMAL``: a commit is in the write-ahead log when it returns, so a
+process killed at any point loses nothing it committed; only a power cut or an OS crash may lose the last
+commits (the WAL is not fsynced on each one — an fsync per event would cost more than the delivery).
+
 The signing secrets are kept here too (the brain signs with them), in a file only its owner may read (0600);
 nothing this module returns carries one except ``add`` (shown once) and ``secret_of`` (for the sender).
 """
@@ -232,17 +236,26 @@ class WebhookStore:
                                 (ids[-1], webhook, event, payload, now, now))  # fmt: skip
         return ids
 
-    def claim(self, lease: float, limit: int = 20) -> list[Due]:
-        """Messages due now (and those whose sender's lease ran out), leased to the caller for ``lease`` s."""
-        now = time.time()
+    def claim(self, lease: float, limit: int = 20, busy: dict[str, int] | None = None, parallel: int = 1) -> list[Due]:
+        """Messages due now (and those whose sender's lease ran out), leased to the caller for ``lease`` s: at
+        most ``limit``, and per webhook at most ``parallel`` in flight counting the ``busy`` ones (webhook ->
+        attempts the caller has in flight) — one while the webhook is failing. Oldest due first."""
+        now, taken = time.time(), dict(busy or {})
         with self._transaction():
             rows = self.db.execute(
-                "SELECT o.id, o.msg_id, o.webhook, w.url, w.secret, o.event, o.payload, o.attempts FROM outbox o "
-                "JOIN webhooks w ON w.id = o.webhook WHERE o.status IN ('pending', 'sending') AND o.next_at <= ? "
-                "AND w.enabled=1 ORDER BY o.next_at, o.id LIMIT ?", (now, limit)).fetchall()  # fmt: skip
+                "SELECT * FROM (SELECT o.id, o.msg_id, o.webhook, w.url, w.secret, o.event, o.payload, o.attempts, "
+                "o.next_at, w.failures, ROW_NUMBER() OVER (PARTITION BY o.webhook ORDER BY o.next_at, o.id) AS k "
+                "FROM outbox o JOIN webhooks w ON w.id = o.webhook WHERE o.status IN ('pending', 'sending') "
+                "AND o.next_at <= ? AND w.enabled=1) WHERE k <= ? ORDER BY next_at, id",
+                (now, max(parallel, 1))).fetchall()  # fmt: skip
+            chosen = []
+            for r in rows:
+                if len(chosen) < limit and taken.get(r["webhook"], 0) < (1 if r["failures"] else parallel):
+                    chosen.append(r)
+                    taken[r["webhook"]] = taken.get(r["webhook"], 0) + 1
             self.db.executemany("UPDATE outbox SET status='sending', next_at=? WHERE id=?",
-                                [(now + lease, r["id"]) for r in rows])  # fmt: skip
-        return [Due(*tuple(r)) for r in rows]
+                                [(now + lease, r["id"]) for r in chosen])  # fmt: skip
+        return [Due(*tuple(r)[:8]) for r in chosen]
 
     def release(self, claimed: list[Due]) -> None:
         """Give claimed messages back unsent (a stopping sender): due at once for the next one."""
@@ -258,11 +271,19 @@ class WebhookStore:
     def finish(self, due: Due, attempt: Attempt, backoff: list[float], disable_after: int, keep: int) -> str:
         """Record an attempt and what follows from it: delivered (the row goes), retrying after the next wait
         of ``backoff``, failed (no waits left), or disabled (``disable_after`` failures in a row: the webhook
-        turns off, with the reason, and its queued messages are dropped). Returns that outcome."""
+        turns off, with the reason, and its queued messages are dropped). An attempt still in flight when its
+        webhook turned off is only logged: ``dropped``, or ``delivered`` if it got through. Returns the outcome."""
         number = due.attempts + 1
         with self._transaction():
-            if self.db.execute("SELECT 1 FROM outbox WHERE id=?", (due.row,)).fetchone() is None:
+            row = self.db.execute("SELECT status FROM outbox WHERE id=?", (due.row,)).fetchone()
+            if row is None:
                 return "removed"  # the webhook was removed while its message was in flight
+            if row["status"] == "dropped":  # the webhook was turned off by another attempt while this one flew
+                outcome = "delivered" if attempt.ok else "dropped"
+                if attempt.ok:
+                    self.db.execute("DELETE FROM outbox WHERE id=?", (due.row,))
+                self._log(due.webhook, due.msg_id, due.event, number, attempt, outcome, keep)
+                return outcome
             if attempt.ok:
                 outcome = "delivered"
                 self.db.execute("DELETE FROM outbox WHERE id=?", (due.row,))

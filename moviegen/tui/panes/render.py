@@ -86,6 +86,8 @@ class RenderPane(Pane):
 
     def job_changed(self, view: dict, ended: bool) -> None:
         """This pane follows the project's one running render: its own, or one another client started."""
+        if not self.query("#bar-voices"):
+            return  # not composed yet (a job's event can come first): on_mount takes it from the app's job book
         if self.job_id is None and view["status"] in ACTIVE:
             self.started(view)
         if view["id"] != self.job_id:

@@ -3,6 +3,7 @@ storyboard before rendering, paint another take of one shot, approve or reject a
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -38,7 +39,7 @@ class ShotTile(Vertical, can_focus=True):
 
 
 class StoryboardPane(Pane):
-    WATCHES = frozenset({"screenplay", "story", "shots", "takes"})
+    WATCHES = frozenset({"screenplay", "story", "shots", "takes", "comments"})
     BINDINGS = [
         Binding("b", "paint_board", "Paint board"),
         Binding("g", "regenerate", "New take"),
@@ -66,6 +67,7 @@ class StoryboardPane(Pane):
                 if graphics() is not None:  # the terminal shows real images: the take at full resolution
                     yield graphics()(None, id="take-real")
                 yield Static("", id="take-text")
+                yield Static("", id="take-comments")
 
     def on_mount(self) -> None:
         self.reload()
@@ -122,6 +124,7 @@ class StoryboardPane(Pane):
         approved = next((i for i, t in enumerate(takes) if t["take"] == shot.get("take", 1)), 0)
         self.viewing = next((i for i, t in enumerate(takes) if t["take"] == take), approved)
         self._detail()
+        self._comments()
 
     def _detail(self) -> None:
         shot, takes = self.current, self.takes()
@@ -143,6 +146,28 @@ class StoryboardPane(Pane):
             f"takes: {marks}   viewing take {t['take']} ({'in the film' if t['take'] == shot['take'] else t['status']})\n"
             "[dim]g new take · a approve · x reject · [ ] other takes[/dim]"
         )
+
+    def changed(self, what: str, digest: str | None) -> None:
+        if what == "comments":  # a comment from the web view or anyone: only the shot's comments are read again
+            self._comments()
+        else:
+            self.reload()
+
+    def _comments(self) -> None:
+        """The chosen shot's comments (web view, CLI or any MCP client), under its details."""
+        if self.current is None:
+            return
+        shot_id = self.current["id"]
+
+        def show(comments: list[dict]) -> None:
+            if self.current is None or self.current["id"] != shot_id:
+                return  # another shot was chosen meanwhile
+            lines = [f"[b]{c['who']}[/b] [dim]({c.get('role') or ''})[/dim] {escape(c['text'])}" for c in comments[-5:]]
+            self.query_one("#take-comments", Static).update(
+                ("[b]comments[/b]\n" + "\n".join(lines)) if lines else "[dim]no comments on this shot[/dim]"
+            )
+
+        self.background(lambda: self.brain.comment_list(self.slug, f"shot:{shot_id}", 50), show, group="comments")
 
     def action_take(self, step: int) -> None:
         if self.current:

@@ -227,6 +227,65 @@ def test_event_names_and_ids_that_are_refused(make_brain):
     assert not (brain.project("bare").path / ".moviegen" / "webhooks.sqlite").exists()  # asking made no file
 
 
+def publish(brain, count: int, first: int = 0, slug: str = "two") -> list[str]:
+    """``count`` workflow.stored events on the brain's bus; their workflow names."""
+    names = [f"w{i}" for i in range(first, first + count)]
+    for name in names:
+        brain.bus.publish("workflow.stored", project=slug, workflow=name)
+    return names
+
+
+def test_a_slow_receiver_gets_several_messages_at_once_and_holds_up_no_other(make_brain):
+    from moviegen.services.webhooks.pool import PER_WEBHOOK
+
+    brain = make_brain()
+    with Receiver(delay=0.4) as slow, Receiver() as fast:
+        brain.webhook_add("two", slow.url, ["workflow.stored"])
+        brain.webhook_add("two", fast.url, ["workflow.stored"])
+        started = time.monotonic()
+        names = publish(brain, 2 * PER_WEBHOOK)
+        fast.wait(len(names), timeout=5)
+        assert len(slow.deliveries) < len(names)  # the fast one was not kept waiting for the slow one
+        got = slow.wait(len(names), timeout=10)
+        took = time.monotonic() - started
+    assert slow.most_at_once == PER_WEBHOOK  # several at once, never more than its share
+    assert took < len(names) * 0.4 / 2, took  # one at a time would take 3.2 s; four at once about 0.8 s
+    for receiver in (slow, fast):
+        assert sorted(json.loads(d.body)["data"]["workflow"] for d in receiver.deliveries) == names
+    assert all(d.answered == 200 for d in got)
+
+
+def test_a_failing_receiver_is_sent_one_message_at_a_time(make_brain):
+    brain = make_brain(backoff=[0.2] * 5, disable_after=1000)
+    with Receiver(answers=[503] * 12, delay=0.1) as receiver:
+        brain.webhook_add("two", receiver.url, ["workflow.stored"])
+        publish(brain, 1)
+        until(lambda: brain.webhook_list("two")[0]["failures"] == 1)
+        receiver.most_at_once = 0
+        publish(brain, 6, first=1)  # six new messages, and the first one's retry, for a receiver that is failing
+        receiver.wait(10)
+        assert receiver.most_at_once == 1  # probed, not hammered
+        until(lambda: brain.webhook_list("two")[0]["queued"] == 0)  # back after 12 refusals: all delivered
+    ok = sorted(json.loads(d.body)["data"]["workflow"] for d in receiver.deliveries if d.answered == 200)
+    assert ok == ["w0", "w1", "w2", "w3", "w4", "w5", "w6"] and brain.webhook_list("two")[0]["failures"] == 0
+
+
+def test_attempts_in_flight_when_their_webhook_is_turned_off_are_dropped_not_requeued(make_brain):
+    brain = make_brain(backoff=[0.1] * 5, disable_after=2)
+    with Receiver(answers=[500] * 4, delay=0.5) as receiver:
+        hook = brain.webhook_add("two", receiver.url, ["workflow.stored"])
+        publish(brain, 4)  # all four in flight before the first answer: the receiver looked healthy
+        receiver.wait(4)
+        listed = until(lambda: next((h for h in brain.webhook_list("two") if not h["enabled"]), None))
+        until(lambda: len(brain.webhook_log("two", hook["id"])) == 4)
+        time.sleep(0.4)
+        assert len(receiver.deliveries) == 4  # nothing sent again
+    assert listed["disabled_reason"] == "2 deliveries failed in a row; the last: HTTP 500 Internal Server Error"
+    assert (listed["failures"], listed["queued"]) == (2, 0)
+    outcomes = sorted(e["outcome"] for e in brain.webhook_log("two", hook["id"]))
+    assert outcomes == ["disabled", "dropped", "dropped", "retrying"]
+
+
 def test_queued_messages_wait_in_the_outbox_for_the_next_brain(make_brain):
     """In-process: a brain closes with a message waiting for its retry; the next brain server sends it."""
     first = make_brain(backoff=[60.0])
@@ -253,9 +312,9 @@ def test_a_finished_render_is_render_finished_with_its_film(make_brain):
     with Receiver() as receiver:
         hook = brain.webhook_add("two", receiver.url, ["render.finished", "job.done"])
         job = brain.render_start("two", resolution="320x180")
-        job_done, finished = receiver.wait(2, timeout=120)
+        arrived = receiver.wait(2, timeout=120)
     assert brain.job_status(job["id"])["status"] == "done"
-    payloads = [d.verify(hook["secret"]) for d in (job_done, finished)]
+    payloads = sorted((d.verify(hook["secret"]) for d in arrived), key=lambda p: p["type"])  # sent side by side
     assert [p["type"] for p in payloads] == ["job.done", "render.finished"]
     data = payloads[1]["data"]
     assert (data["project"], data["job"], data["job_kind"]) == ("two", job["id"], "render")
