@@ -189,16 +189,21 @@ async def edit_to_event(port: int, edits: int) -> dict:
     from moviegen.brain.remote import RemoteBrain
 
     a = RemoteBrain(f"ws://127.0.0.1:{port}/mcp/ws")
-    delays: list[float] = []
     async with connect(f"ws://127.0.0.1:{port}/events?project=lr") as b:
-        await asyncio.sleep(0.3)
-        for i in range(edits):
-            sp = await asyncio.to_thread(a.screenplay_get, "lr")
-            t = time.perf_counter()
-            await asyncio.to_thread(a.screenplay_update, "lr", sp["text"] + f"\n[[edit {i}]]\n", sp["digest"])
-            while json.loads(await b.recv())["kind"] != "screenplay.updated":
-                pass
-            delays.append(time.perf_counter() - t)
+        return await _timed_edits(a, b, edits)
+
+
+async def _timed_edits(a, b, edits: int) -> dict:
+    """A saves the screenplay ``edits`` times; each timed until B's events socket says screenplay.updated."""
+    delays: list[float] = []
+    await asyncio.sleep(0.3)
+    for i in range(edits):
+        sp = await asyncio.to_thread(a.screenplay_get, "lr")
+        t = time.perf_counter()
+        await asyncio.to_thread(a.screenplay_update, "lr", sp["text"] + f"\n[[edit {i}]]\n", sp["digest"])
+        while json.loads(await b.recv())["kind"] != "screenplay.updated":
+            pass
+        delays.append(time.perf_counter() - t)
     a.close()
     return {"edits": edits, "p50_ms": pct(delays, 50), "p99_ms": pct(delays, 99)}
 
@@ -276,18 +281,8 @@ async def edit_to_event_across(port: int, edits: int) -> dict:
         if int(b.response.headers["x-moviegen-pid"]) != pid_a:
             break
         await b.close()
-    delays: list[float] = []
     async with b:
-        await asyncio.sleep(0.3)
-        for i in range(edits):
-            sp = await asyncio.to_thread(a.screenplay_get, "lr")
-            t = time.perf_counter()
-            await asyncio.to_thread(a.screenplay_update, "lr", sp["text"] + f"\n[[edit {i}]]\n", sp["digest"])
-            while json.loads(await b.recv())["kind"] != "screenplay.updated":
-                pass
-            delays.append(time.perf_counter() - t)
-    a.close()
-    return {"edits": edits, "p50_ms": pct(delays, 50), "p99_ms": pct(delays, 99)}
+        return await _timed_edits(a, b, edits)
 
 
 def wait_for_processes(port: int, n: int, timeout: float = 60.0) -> None:

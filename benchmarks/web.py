@@ -11,9 +11,11 @@ an edit takes to reach 50 other open pages.
   library's tomllib, the fix this figure asks for;
 - first paint: Debian's Chromium (Playwright) opening that page in a fresh tab, ``first-contentful-paint``
   from the Paint Timing API; median of ``--runs`` (skipped without chromium/playwright);
-- edit → other pages updated: ``--pages`` listeners that do what a page's live.js does (hold the project's
-  ``/live`` WebSocket; on ``story.updated`` fetch the story fragment) and one real Chromium page among them;
-  a writer saves the story bible ``--edits`` times through the page route; the time from the save's request to
+- edit → other pages updated: ``--pages`` listeners that do what a page's live.js does — hold the project's
+  ``/live`` WebSocket, say which live part the page shows (the story fragment) and take its new HTML from the
+  socket after ``story.updated`` (``push``, live.js now); and, as the baseline in the same run, fetch the
+  fragment after the event instead (``fetch``, live.js before) — with one real Chromium page among them; a
+  writer saves the story bible ``--edits`` times through the page route; the time from the save's request to
   each page holding the new text, p50/p99 over every page and edit.
 """
 
@@ -96,9 +98,9 @@ def first_paint(chromium, url: str, runs: int) -> dict:
     return {"fcp_ms": statistics.median(times), "fcp_runs_ms": [round(t) for t in times]}
 
 
-def fan_out(url: str, pages: int, edits: int, chromium_page=None) -> dict:
+def fan_out(url: str, pages: int, edits: int, chromium_page=None, push: bool = True) -> dict:
     """``pages`` live.js stand-ins (on an event loop in a thread of their own) and a real page, when given,
-    hearing ``edits`` saves of the bible made here."""
+    hearing ``edits`` saves of the bible made here: the part pushed over the socket, or (``push`` False) fetched."""
     import html
     import re
     import threading
@@ -115,11 +117,17 @@ def fan_out(url: str, pages: int, edits: int, chromium_page=None) -> dict:
 
         async with httpx.AsyncClient(base_url=url, timeout=None) as c:
             async with connect(url.replace("http", "ws") + f"/p/{SMALL}/live") as socket:
+                if push:
+                    part = {"id": "doc", "src": f"/p/{SMALL}/part/text/bible", "live": "story.updated"}
+                    await socket.send(json.dumps({"parts": [part]}))
                 connected.release()
                 async for message in socket:
-                    if '"story.updated"' not in message:
+                    if push and message.startswith('{"kind": "part"'):
+                        text = json.loads(message)["html"] or ""
+                    elif not push and '"story.updated"' in message:
+                        text = (await c.get(f"/p/{SMALL}/part/text/bible")).text
+                    else:
                         continue
-                    text = (await c.get(f"/p/{SMALL}/part/text/bible")).text
                     now = time.perf_counter()
                     for marker in list(markers):
                         if marker in text:
@@ -198,7 +206,8 @@ def main() -> None:
                 real_page = chromium.new_context().new_page()
                 real_page.goto(f"{url}/p/{SMALL}/text/bible")
                 real_page.wait_for_function("document.getElementById('presence').dataset.count >= 1")
-            results["fan_out"] = fan_out(url, args.pages, args.edits, real_page)
+            results["fan_out_fetch"] = fan_out(url, args.pages, args.edits, real_page, push=False)
+            results["fan_out_push"] = fan_out(url, args.pages, args.edits, real_page, push=True)
         finally:
             if chromium is not None:
                 chromium.close()

@@ -17,7 +17,8 @@ write one line and ``fsync`` it before the lock is released: an entry that was a
 
 What is recorded (LocalBrain's argument check and the brain server's access check call in here): every
 operation whose level can change something (not ``open``, ``read``, ``job_read``, and not the few reads
-declared above ``read``, ``NOT_CHANGES``), whatever its outcome, and every refused call at any level. A call
+declared above ``read``, ``NOT_CHANGES``; and the few that change the project at level ``read``,
+``CHANGES_AT_READ``: a comment), whatever its outcome, and every refused call at any level. A call
 an operation makes of another is part of the first (recorded once), and so is what a running job asks of the
 brain (the call that started the job was recorded).
 """
@@ -45,6 +46,8 @@ READS = frozenset({"open", "read", "job_read"})
 # declared above 'read' (they answer only callers of that rank) but change nothing: reading the trail itself
 # must not grow it, and an estimate makes nothing
 NOT_CHANGES = frozenset({"audit_log", "webhook_list", "webhook_log", "make_estimate"})
+# declared at a read level (every reader may do them) but they change the project: recorded all the same
+CHANGES_AT_READ = frozenset({"comment_add"})
 FIELDS = ("seq", "time", "who", "role", "via", "op", "project", "args_sha256", "result", "prev", "hash")
 
 
@@ -84,7 +87,7 @@ def calling(caller: Caller) -> Iterator[None]:
 
 def audited(op: str, level: str) -> bool:
     """Whether a call of ``op`` (declared at ``level``) that was let through is recorded."""
-    return level not in READS and op not in NOT_CHANGES
+    return op in CHANGES_AT_READ or (level not in READS and op not in NOT_CHANGES)
 
 
 @dataclass

@@ -135,12 +135,15 @@ class Project:
             expect_digest=expect_digest,
         )
 
-    def cast(self) -> list[Character]:
-        """The cast: the bible's entries, then anyone else the screenplay gives lines to."""
+    def cast(self, screenplay: Screenplay | None = None) -> list[Character]:
+        """The cast: the bible's entries, then anyone else the screenplay gives lines to (``screenplay``: the
+        project's, already parsed, to spare parsing it again)."""
         bible = locations.story_dir(self.path) / "bible.md"
         known = parse_bible(bible.read_text(encoding="utf-8")) if bible.exists() else []
         names = {c.name for c in known}
-        extra = [c for c in cast_of(self.screenplay()) if c.name not in names] if self.has_screenplay() else []
+        if screenplay is None and self.has_screenplay():
+            screenplay = self.screenplay()
+        extra = [c for c in cast_of(screenplay) if c.name not in names] if screenplay is not None else []
         return known + extra
 
 

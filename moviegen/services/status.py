@@ -11,7 +11,8 @@ from moviegen.core.scenes import scenes_of
 
 
 def project_status(project: Project, providers: dict[str, str], brain_mode: str = "in-process") -> dict[str, Any]:
-    scenes = scenes_of(project.screenplay()) if project.has_screenplay() else []
+    screenplay = project.screenplay() if project.has_screenplay() else None  # parsed once: scenes and cast
+    scenes = scenes_of(screenplay) if screenplay is not None else []
     shots_problem = None
     try:
         shots = shotlist.load(locations.shots_file(project.path))
@@ -28,7 +29,7 @@ def project_status(project: Project, providers: dict[str, str], brain_mode: str 
         "path": str(project.path),
         "scenes": len(scenes),
         "dialogue_lines": sum(len(s.dialogue) for s in scenes),
-        "cast": [c.name for c in project.cast()],
+        "cast": [c.name for c in project.cast(screenplay)],
         "shots": len(shots),
         "shots_problem": shots_problem,
         "planned_seconds": round(sum(s.duration for s in shots), 2),

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.conftest import PASSWORD, SLUG
+from tests.web.test_ask_audit import audit_cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts" / "web"
@@ -165,12 +166,29 @@ def test_a_render_shows_each_stage_s_progress_and_the_film_plays(browser, world)
     dan.context.close()
 
 
+def test_the_assistant_answers_and_a_source_opens_the_screenplay_at_its_scene(browser, world):
+    vera = person(browser, world, "vera", PHONE)
+    vera.goto(f"/p/{SLUG}/ask")
+    vera.fill("#ask-form input[name=question]", "Where does Mira push her cargo bike through the water?")
+    vera.click("#ask-form button")
+    vera.wait_for_selector("#answers .answer .source a", timeout=15000)
+    assert vera.input_value("#ask-form input[name=question]") == ""  # ready for the next question
+    first = vera.locator("#answers .source a").first
+    href = first.get_attribute("href")
+    assert href.startswith(f"/p/{SLUG}/text/screenplay#scene-"), href
+    shot(vera, "ask-answer-390")
+    first.click()
+    vera.wait_for_url(world.url + href)
+    assert vera.locator(f"#{href.split('#')[1]}").is_visible()
+    vera.context.close()
+
+
 def test_screenshots_of_every_page_on_a_desktop_and_a_phone(browser, world):
     for viewport, size in ((DESKTOP, "1280"), (PHONE, "390")):
         dan = person(browser, world, "dan", viewport)
         shot(dan, f"projects-{size}")
         for name, path in (("overview", ""), ("screenplay", "/text/screenplay"), ("story", "/text/bible"),
-                           ("board", "/board"), ("film", "/film")):  # fmt: skip
+                           ("board", "/board"), ("film", "/film"), ("ask", "/ask")):  # fmt: skip
             dan.goto(f"/p/{SLUG}{path}")
             assert dan.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name  # no sideways scroll
             shot(dan, f"{name}-{size}")
@@ -180,3 +198,33 @@ def test_screenshots_of_every_page_on_a_desktop_and_a_phone(browser, world):
     page.goto("/login")
     shot(page, "login-390")
     context.close()
+
+
+def test_the_audit_trail_of_these_flows_verifies_and_a_tampered_entry_is_detected(browser, world, tmp_path):
+    """Last in the module: the log the browser flows above wrote (logins as three people, edits, comments, a take,
+    a render) verifies; a copy with one old entry changed fails at that entry's number."""
+    shown = audit_cli(world.brain.env, "--verify", "--json", "--limit", "1000")
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    view = json.loads(shown.stdout)
+    assert view["verify"]["ok"] and view["verify"]["entries"] == view["count"] >= 5
+    ops = {(e["who"], e["op"]) for e in view["entries"]}
+    assert {("wendy", "story_file_update"), ("vera", "comment_add"), ("dan", "take_approve")} <= ops, ops
+
+    copy = tmp_path / "projects" / SLUG
+    shutil.copytree(world.project_path(), copy, ignore=shutil.ignore_patterns("renders", "assets", "*.db*"))
+    log = copy / ".moviegen" / "audit.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    entry = json.loads(lines[2])  # an old entry: its third
+    entry["who"] = "someone else"
+    lines[2] = json.dumps(entry, separators=(",", ":"))
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = {
+        **world.brain.env,
+        "MOVIEGEN_HOME": str(tmp_path / "home"),
+        "MOVIEGEN_PROJECTS_DIR": str(tmp_path / "projects"),
+    }
+    tampered = audit_cli(env, "--verify", "--json", "--limit", "1")
+    assert tampered.returncode == 1, (tampered.stdout[-1000:], tampered.stderr[-1000:])
+    broken = json.loads(tampered.stdout)["verify"]["broken"]
+    assert broken["seq"] == entry["seq"] and broken["line"] == 3 and "hash mismatch" in broken["problem"]
+    assert f"broken at entry {entry['seq']}" in tampered.stderr

@@ -9,7 +9,8 @@ passes a CSRF check (csrf.py) on top of the cookies' SameSite=Strict.
 Pages: ``/login``; ``/`` the projects you may see; ``/p/SLUG`` a project's overview (stage, scenes, shots, last
 render, spend, comments); ``/p/SLUG/text/NAME`` the screenplay and story files (edit: writers and up; saves
 merge by scene); ``/p/SLUG/board`` the storyboard (approve / reject: directors and up); ``/p/SLUG/film`` the
-player, renders and the render button; ``/p/SLUG/live`` the page's live feed (a WebSocket) with presence.
+player, renders and the render button; ``/p/SLUG/ask`` the assistant (its sources link to the scene or file
+they come from); ``/p/SLUG/live`` the page's live feed (a WebSocket) with presence.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ class Web:
 
     def __init__(self, brain, limiter, people) -> None:
         from moviegen.brain.server.web.live import Presence
+        from moviegen.brain.server.web.push import Fragments
 
         self.brain, self.limiter, self.people, self.presence = brain, limiter, people, Presence()
+        self.fragments = Fragments()
         self._login = None
 
     def doors_check(self, request: Request, level: str, project: str, op: str, arguments: dict[str, Any]) -> None:
@@ -83,7 +86,7 @@ def _with(action: str, endpoint):
 
 
 def routes() -> list:
-    from moviegen.brain.server.web import board, edit, pages
+    from moviegen.brain.server.web import ask, board, edit, pages
 
     p = "/p/{project}"
     return [
@@ -109,6 +112,8 @@ def routes() -> list:
         Route(p + "/film", board.film_page),
         Route(p + "/part/jobs", board.jobs_part),
         Route(p + "/render", board.render_post, methods=["POST"]),
+        Route(p + "/ask", ask.ask_page),
+        Route(p + "/ask", ask.ask_post, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

@@ -131,9 +131,23 @@ async def projects(request: Request) -> Response:
     return await guarded(request, handle)
 
 
+_PARSED: dict[str, tuple[str, list]] = {}  # project -> (its shots.toml's text, the shots in it): the last one read
+
+
+def shot_rows(project: str, text: str) -> list:
+    """The shots of a shots.toml text, parsed once per version of the file (the standard library's fast reader:
+    the page shows it, it does not edit it; every page open otherwise parses it again)."""
+    import tomllib
+
+    held = _PARSED.get(project)
+    if held is None or held[0] != text:
+        held = _PARSED[project] = (text, tomllib.loads(text).get("shot", []))
+    return held[1]
+
+
 async def overview_context(request: Request, project: str) -> dict:
-    """The overview's facts: the project's status and spend, and its shot list as the brain's ``shots`` resource
-    (read with the standard library's fast TOML reader: the page shows it, it does not edit it)."""
+    """The overview's facts: the project's status and spend, and its shot list as the brain's ``shots``
+    resource."""
     import tomllib
 
     status = await call(request, "project_status", project_id=project)
@@ -141,7 +155,7 @@ async def overview_context(request: Request, project: str) -> dict:
     shots, problem = [], status.get("shots_problem")
     if not problem and status.get("shots"):
         try:
-            shots = tomllib.loads(await resource(request, f"moviegen://projects/{project}/shots")).get("shot", [])
+            shots = shot_rows(project, await resource(request, f"moviegen://projects/{project}/shots"))
         except (NotFoundError, tomllib.TOMLDecodeError) as exc:
             problem = str(exc)
     scenes = [(scene, list(group)) for scene, group in groupby(shots, key=lambda s: s.get("scene", "?"))]
@@ -180,7 +194,7 @@ async def live_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     await live.serve(websocket, websocket.app.state.brain.bus, web(websocket).presence, project,
-                     principal(websocket).name)  # fmt: skip
+                     principal(websocket).name, web(websocket).fragments)  # fmt: skip
 
 
 async def media(request: Request) -> Response:

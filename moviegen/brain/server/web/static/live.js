@@ -1,5 +1,8 @@
 // moviegen's live page: the project's events (a WebSocket to /p/SLUG/live) refresh the parts of the
 // page that show what changed, within a fraction of a second of the change; presence shows who else is here.
+// The page tells the socket which live parts it shows; the brain sends each one's new HTML after an event that
+// touches it (rendered once for every page alike), so no page has to fetch it. A part sent without HTML (the
+// brain could not render it) is fetched as before.
 (function () {
   "use strict";
   var slug = document.body.dataset.project;
@@ -17,6 +20,20 @@
       el._busy = false;
       if (el._again) { el._again = false; refresh(el); }
     });
+  }
+
+  function swapIn(el, html) {
+    htmx.swap(el, html, { swapStyle: el.classList.contains("comments") ? "outerHTML" : "innerHTML" });
+  }
+
+  var announced = null;
+  function announce() {  // the live parts this page shows, whenever they change (a lazy part loaded, a swap)
+    if (!socket || socket.readyState !== 1) return;
+    var parts = Array.prototype.map.call(document.querySelectorAll("[data-live][id]"), function (el) {
+      return { id: el.id, src: el.dataset.src, live: el.dataset.live };
+    });
+    var text = JSON.stringify({ parts: parts });
+    if (text !== announced) { announced = text; socket.send(text); }
   }
 
   function progress(ev) {  // a render's stage moved: move its bar without a round trip
@@ -51,16 +68,25 @@
   function connect() {  // and again a second after the brain closed it (a restart), until the page goes
     socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/p/" +
                            encodeURIComponent(slug) + "/live");
+    socket.onopen = function () { announced = null; announce(); };
     socket.onmessage = function (msg) {
       var ev = JSON.parse(msg.data);
       if (ev.kind === "presence") { presence(ev.viewers); return; }
+      if (ev.kind === "part") {
+        var el = document.getElementById(ev.id);
+        if (el) { if (typeof ev.html === "string") { swapIn(el, ev.html); announce(); } else refresh(el); }
+        return;
+      }
       note(ev);
-      if (ev.kind === "job.progress" && progress(ev)) return;
-      document.querySelectorAll("[data-live]").forEach(function (el) { if (matches(el, ev.kind)) refresh(el); });
+      if (ev.kind === "job.progress" && !progress(ev)) {  // a stage the page does not show yet
+        document.querySelectorAll("[data-live]").forEach(function (el) { if (matches(el, ev.kind)) refresh(el); });
+      }
+      document.querySelectorAll("[data-live]:not([id])").forEach(function (el) { if (matches(el, ev.kind)) refresh(el); });
       document.body.dispatchEvent(new CustomEvent("mg:event", { detail: ev }));
     };
     socket.onclose = function (ev) { if (!leaving && ev.code !== 4403) setTimeout(connect, 1000); };
   }
   connect();
+  document.body.addEventListener("htmx:afterSettle", announce);
   window.addEventListener("pagehide", function () { leaving = true; socket.close(); });
 })();
