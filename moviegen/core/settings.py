@@ -138,6 +138,16 @@ class ScheduleSettings(BaseModel):
     timezone: str = "UTC"  # an IANA name, e.g. Europe/Berlin
 
 
+class JobSettings(BaseModel):
+    """What a brain server does at start-up with the jobs the last one left unfinished (MOVIEGEN_JOBS__*): with
+    ``resume`` it runs the newest job of each project again under its own id when that job was interrupted (a
+    shutdown, or its process died) and started less than ``resume_max_age`` seconds ago
+    (moviegen.workers.resume). Failed and cancelled jobs are never resumed."""
+
+    resume: bool = True
+    resume_max_age: float = Field(default=86400.0, ge=0)  # seconds since the job started; older ones stay interrupted
+
+
 class RenderDefaults(BaseModel):
     resolution: str = "1280x720"
     fps: int = 24
@@ -168,6 +178,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     assets: AssetSettings = Field(default_factory=AssetSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
     # where render steps run: 'local' (this machine's process pool) or 'celery' (moviegen worker on any machine,
     # through the Redis at redis_url, e.g. redis://127.0.0.1:6379/0)
     executor: Literal["local", "celery"] = "local"

@@ -6,12 +6,14 @@ thread of the process that owns the brain; its heavy steps go to a runner (worke
 content-addressed, so running an interrupted or failed job again reuses everything it finished. A job
 whose process died (kill -9, a power cut) is found ``running`` in the index by the next process and shown
 as ``interrupted``; a job stopped by a shutdown (SIGTERM, ``moviegen down``) is recorded as interrupted
-at once.
+at once. A brain server that starts resumes such jobs itself (workers/resume.py: ``resume`` below, the
+same job id continuing, claimed with a conditional UPDATE so that one process of several takes it).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import socket
 import threading
@@ -42,6 +44,7 @@ class Job:
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None  # {code, message, hint}
     attempts: int = 1
+    resumes: int = 0  # times a starting brain took it up again (workers/resume.py)
     started: float = field(default_factory=time.time)
     finished: float | None = None
     owner: dict[str, Any] = field(default_factory=lambda: {"host": socket.gethostname(), "pid": os.getpid()})
@@ -55,7 +58,7 @@ class Job:
         return {
             "id": self.id, "project": self.project, "kind": self.kind, "inputs": self.inputs, "status": self.status,
             "stages": self.stages, "result": self.result, "error": self.error, "attempts": self.attempts,
-            "started": self.started, "finished": self.finished, "owner": self.owner, "log": self.log[-LOG_LINES:],
+            "resumes": self.resumes, "started": self.started, "finished": self.finished, "owner": self.owner, "log": self.log[-LOG_LINES:],
         }  # fmt: skip
 
     def view(self, log: bool = True) -> dict[str, Any]:
@@ -131,6 +134,37 @@ class JobManager:
         options = options_from_record(record["inputs"], record["kind"])
         return self.start(record["project"], record["kind"], options, attempts=int(record.get("attempts", 1)) + 1)
 
+    def resume(self, record: dict[str, Any]) -> Job | None:
+        """Run a stopped job again under its own id, finished steps reused (a brain started after one stopped:
+        workers/resume.py). It is claimed in the project's index by one conditional UPDATE on the record as
+        read (status, attempts, owner), so of several processes starting at once exactly one runs it; None
+        when another process got it first (or this one runs a job of that project already)."""
+        if self.runners is None:
+            return None
+        options = options_from_record(record["inputs"], record["kind"])
+        job = Job(id=record["id"], project=record["project"], kind=record["kind"], inputs=record["inputs"],
+                  attempts=int(record.get("attempts") or 1) + 1, resumes=int(record.get("resumes") or 0) + 1,
+                  started=record["started"], log=list(record.get("log") or []))  # fmt: skip
+        job.note(f"resumed by the brain on {job.owner['host']} (pid {job.owner['pid']}), attempt {job.attempts}")
+        with self._lock:  # live before it is claimed: this process's _settle must not take it for an orphan
+            if any(j.project == job.project and j.status in ACTIVE for j in self.live.values()):
+                return None
+            self.live[job.id] = job
+        try:
+            claimed = self._index_call(job.project, lambda index: swap_record(index, job.record(), record))
+        except MoviegenError:
+            claimed = False
+        if not claimed:
+            with self._lock:
+                self.live.pop(job.id, None)
+            return None
+        job.saved = time.monotonic()
+        job.thread = threading.Thread(target=self._run, args=(job, options), name=job.id, daemon=True)
+        job.thread.start()
+        self.events.publish("job.resumed", project=job.project, job=job.id, job_kind=job.kind,
+                            attempts=job.attempts)  # fmt: skip
+        return job
+
     def cancel(self, job_id: str) -> dict[str, Any]:
         job = self.live.get(job_id)
         if job is not None and job.status in ACTIVE:
@@ -175,14 +209,16 @@ class JobManager:
         return self.get(job_id)
 
     def _settle(self, project_id: str, record: dict[str, Any]) -> dict[str, Any]:
-        """A stored record; an active one whose process is gone becomes interrupted (and is saved so)."""
+        """A stored record; an active one whose process is gone becomes interrupted (and is saved so, unless a
+        starting brain took it up meanwhile: then what that one wrote)."""
         if record["status"] in ACTIVE and record["id"] not in self.live and _orphaned(record):
-            record = {**record, "status": "interrupted", "finished": record.get("finished") or time.time()}
-            record["error"] = record.get("error") or {
+            settled = {**record, "status": "interrupted", "finished": record.get("finished") or time.time()}
+            settled["error"] = record.get("error") or {
                 "code": "interrupted", "message": "the process running this job stopped before it finished",
                 "hint": f"resume it with 'moviegen job retry {record['id']}' (finished steps are reused)",
             }  # fmt: skip
-            self._index_call(project_id, lambda index: index.save_job(record))
+            return self._index_call(project_id, lambda index: settled if swap_record(index, settled, record)
+                                    else index.job(record["id"]) or settled)  # fmt: skip
         return record
 
     # ------------------------------------------------------------------ stopping
@@ -279,6 +315,21 @@ class JobManager:
             return fn(index)
         finally:
             index.close()
+
+
+def swap_record(index: Any, record: dict[str, Any], expect: dict[str, Any]) -> bool:
+    """Store ``record`` over its job in the project's index (a ProjectIndex) only if the stored one is still
+    ``expect`` as it was read — the same status, attempts and owner — in one conditional UPDATE (SQLite runs
+    it atomically, across processes too); True when it was written."""
+    owner = expect.get("owner") or {}
+    cursor = index.db.execute(
+        "UPDATE jobs SET status=?, record=?, finished=? WHERE id=? AND status=?"
+        " AND json_extract(record, '$.attempts') IS ? AND json_extract(record, '$.owner.pid') IS ?"
+        " AND json_extract(record, '$.owner.host') IS ?",
+        (record["status"], json.dumps(record, default=str), record.get("finished"), record["id"], expect["status"],
+         expect.get("attempts"), owner.get("pid"), owner.get("host")),
+    )  # fmt: skip
+    return cursor.rowcount == 1
 
 
 def options_record(options: Any) -> dict[str, Any]:

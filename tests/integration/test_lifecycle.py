@@ -149,7 +149,8 @@ def test_a_brain_stopped_mid_render_records_it_interrupted_and_a_restarted_brain
         remote.close()
         brain.proc.kill()
         brain.proc.wait()
-    brain = start_brain(tmp_path, "--workers", "2", env_extra={MARK: mark}, port=port)
+    # a brain that would not take the job up by itself (MOVIEGEN_JOBS__RESUME: tests/integration/test_resume.py)
+    brain = start_brain(tmp_path, "--workers", "2", env_extra={MARK: mark, "MOVIEGEN_JOBS__RESUME": "false"}, port=port)
     try:
         listed = json.loads(brain.cli("jobs", "film", "--json", remote=True).stdout)
         assert [(j["id"], j["status"]) for j in listed] == [(job["id"], "interrupted")]

@@ -129,9 +129,12 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         from moviegen.brain import schedule
+        from moviegen.workers import resume
 
         # the scheduled jobs (gc, nightly renders) run here unless Celery beat does (executor celery; brain/schedule.py)
         app.state.scheduler = schedule.start_for(brain)
+        # jobs the last brain left interrupted are taken up again (MOVIEGEN_JOBS__RESUME; workers/resume.py)
+        app.state.resumer = resume.start_for(brain)
         try:
             async with http_sessions.run(), anyio.create_task_group() as tg:
                 tg.start_soon(metrics.watch, events)
@@ -139,6 +142,8 @@ def create_app(
                 yield
                 tg.cancel_scope.cancel()
         finally:
+            if app.state.resumer is not None:  # no job is taken up once the brain is closing
+                await anyio.to_thread.run_sync(app.state.resumer.stop)
             if app.state.scheduler is not None:
                 await anyio.to_thread.run_sync(app.state.scheduler.stop)
         # running renders stop at a step boundary, recorded as interrupted (resumable); the workers stop too
