@@ -23,7 +23,7 @@ EVENTS_HELP = (
     "job.done, job.cancelled, job.interrupted, job.cancelling, story.stage, story.paused, story.developed, "
     "story.updated, shots.planned, storyboard.progress, storyboard.painted, take.painted, take.approved, "
     "take.rejected, cast.recast, export.written, memory.stored, memory.progress, memory.reindexed, graph.linked, "
-    "workflow.stored, assistant.answered."
+    "workflow.stored, assistant.answered, job.resumed, comment.added, media.uploaded, story.shared, cast.sheet."
 )
 
 

@@ -34,6 +34,9 @@ PASSED = {  # the bus's own kinds a webhook may ask for by name
     "memory.stored": "documents were stored", "memory.progress": "re-embedding progress (many)",
     "memory.reindexed": "the memory was rebuilt", "graph.linked": "two graph nodes were linked",
     "workflow.stored": "a workflow run was remembered", "assistant.answered": "the assistant answered a question",
+    "job.resumed": "a restarted brain took up a job the last one left", "comment.added": "someone commented",
+    "media.uploaded": "a picture, music or sound was uploaded", "story.shared": "a character or place was shared "
+    "into another project", "cast.sheet": "a character sheet take was painted or approved",
 }  # fmt: skip
 TEST = "webhook.test"
 EVENTS = {**MADE, **PASSED}
