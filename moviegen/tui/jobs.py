@@ -19,7 +19,8 @@ class JobBook:
         """A job's view from the brain, over what was known. Returns (view, whether it has just ended)."""
         old = self.views.get(view["id"], {})
         merged = {**old, **view, "stages": {**old.get("stages", {}), **(view.get("stages") or {})}}
-        if old.get("status") in ENDED and view.get("status") in ACTIVE:
+        resumed = (view.get("resumes") or 0) > (old.get("resumes") or 0)  # a restarted brain took it up again
+        if old.get("status") in ENDED and view.get("status") in ACTIVE and not resumed:
             merged["status"] = old["status"]  # a listing read before the end arrived later than the end
         self.views[view["id"]] = merged
         return merged, old.get("status") in ACTIVE and merged["status"] in ENDED
@@ -43,6 +44,10 @@ class JobBook:
             view["status"] = "running"
         elif status in ENDED:
             view["status"], view["error"] = status, event.get("error")
+        elif status == "resumed" and old.get("status") in ("interrupted", *ACTIVE):
+            view["status"], view["error"] = "running", None  # the one way back from an end: a restarted brain
+            self.views[job_id] = view
+            return view, False
         elif status != "queued":
             return None  # job.cancelling and the like: the job's own events follow
         if old.get("status") in ENDED:

@@ -43,3 +43,21 @@ def test_a_listing_keeps_the_progress_the_events_brought():
                         "started": 1.0})  # fmt: skip
     assert view["stages"] == {"voices": {"done": 5, "total": 5}, "pictures": {"done": 1, "total": 9}}
     assert book.active("p") is view
+
+
+def test_an_interrupted_job_a_restarted_brain_took_up_runs_again_and_ends_once_more():
+    book = JobBook()
+    book.apply(event("job.started"))
+    view, ended = book.apply(event("job.interrupted"))
+    assert (view["status"], ended) == ("interrupted", True)
+    view, ended = book.apply(event("job.resumed"))
+    assert (view["status"], ended, book.active("p")["id"]) == ("running", False, "job-1")
+    view, ended = book.apply(event("job.done"))
+    assert (view["status"], ended) == ("done", True)
+    assert book.apply(event("job.resumed")) is None and book.views["job-1"]["status"] == "done"  # not after done
+    listing = JobBook()
+    listing.put({"id": "job-2", "project": "p", "status": "interrupted", "stages": {}, "started": 1.0, "resumes": 0})
+    assert listing.put({"id": "job-2", "project": "p", "status": "running", "stages": {}, "started": 1.0,
+                        "resumes": 1})[0]["status"] == "running"  # fmt: skip
+    assert listing.put({"id": "job-2", "project": "p", "status": "running", "stages": {}, "started": 1.0,
+                        "resumes": 1})[0]["status"] == "running"  # fmt: skip
