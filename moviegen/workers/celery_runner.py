@@ -14,6 +14,7 @@ message put back); the runner just waits. A render that stops listening revokes 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -24,6 +25,8 @@ from typing import Any
 from moviegen.core.errors import RenderError, error_from_wire
 from moviegen.workers import celery_app
 from moviegen.workers.pool import STOP_TIMEOUT, WorkersStoppedError
+
+log = logging.getLogger(__name__)
 
 Item = tuple[str, dict[str, Any]]
 
@@ -132,6 +135,10 @@ class CeleryRunner:
                     if now - news > NO_WORKER_CHECK:
                         news = now
                         self._check_workers(force=True)
+                        lost = self.lost(app, pending)
+                        if lost:  # steps are idempotent and content-addressed: sending one again is safe
+                            log.warning("sending %d step(s) again: no queue, worker or redelivery held them", len(lost))
+                            send(app, {task_id: tasks[task_id] for task_id in lost})
                 for task_id, meta in found:
                     if task_id not in pending or meta.get("status") not in READY:
                         continue
@@ -144,6 +151,23 @@ class CeleryRunner:
                               "check Redis, then run the render again: finished steps are kept") from None  # fmt: skip
         finally:
             self._forget(app, pubsub, keys, pending)
+
+    def lost(self, app, pending: set[str]) -> list[str]:
+        """The pending steps no one holds: in no queue, not awaiting redelivery (kombu's ``unacked``), neither
+        active nor reserved on a live worker. kombu's Redis transport takes a message off its queue and only then
+        records it unacknowledged; a worker killed between the two loses the message for good (found by
+        benchmarks/celery_kills.py), and its render would wait forever."""
+        client = self._client
+        blobs: list[bytes] = list(client.hvals("unacked"))
+        for queue in celery_app.QUEUES:
+            for key in client.scan_iter(match=f"{queue}*"):  # priority lists are '<queue>\x06\x16<n>'
+                if client.type(key) == b"list":
+                    blobs += client.lrange(key, 0, -1)
+        held = set()
+        inspect = app.control.inspect(timeout=1.0)
+        for answer in (inspect.active() or {}, inspect.reserved() or {}):
+            held |= {task.get("id") for tasks in answer.values() for task in tasks}
+        return sorted(t for t in pending if t not in held and not any(t.encode() in blob for blob in blobs))
 
     def _outcome(self, kind: str, job: dict[str, Any], meta: dict[str, Any]) -> Any:
         status, result = meta.get("status"), meta.get("result")

@@ -269,3 +269,36 @@ def test_no_worker_and_no_redis_are_one_clear_line_each(redis, s3, tmp_path):
         assert proc.returncode == 1, (args, proc.stderr)
         assert "cannot reach Redis at redis://127.0.0.1:1/0" in proc.stderr, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
+
+
+def test_a_step_a_dying_worker_took_off_its_queue_is_sent_again(redis, s3, tmp_path, monkeypatch, caplog):
+    """kombu's Redis transport pops a message (BRPOP) and only then records it unacknowledged: a worker killed
+    between the two loses it, and nothing would ever redeliver it (benchmarks/celery_kills.py found a render
+    that waited forever). Here the message is taken off the queue by hand, as that worker's BRPOP did; the
+    runner finds the step held by no one and sends it again."""
+    import threading
+
+    import redis as redis_lib
+
+    from moviegen.workers import celery_runner
+
+    cluster = cluster_for(redis, s3, db=4)
+    for key, value in cluster.env.items():
+        if key.startswith(("MOVIEGEN_", "AWS_")):
+            monkeypatch.setenv(key, value)
+    reset_settings()
+    monkeypatch.setattr(celery_runner, "NO_WORKER_CHECK", 1.0)  # look for lost steps after 1 s, not 30
+    client = redis_lib.Redis.from_url(cluster.redis_url)
+    with CeleryRunner(get_settings()) as runner:
+        took: list[float] = []
+        thread = threading.Thread(target=lambda: took.append(runner.round_trip()), daemon=True)
+        thread.start()  # a no-op step, sent while no worker is up
+        deadline = time.monotonic() + 10
+        while not client.llen("render"):
+            assert time.monotonic() < deadline, "the step never reached its queue"
+            time.sleep(0.02)
+        assert client.lpop("render") and not client.llen("render") and not client.hlen("unacked")  # lost
+        with caplog.at_level("WARNING", logger="moviegen.workers.celery_runner"), workers(cluster, tmp_path, 1):
+            thread.join(60)
+            assert not thread.is_alive(), "the lost step was never sent again: the render would wait forever"
+        assert took and any("sending 1 step(s) again" in r.message for r in caplog.records)
