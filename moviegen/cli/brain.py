@@ -62,13 +62,15 @@ def serve(
     """Serve MCP over WebSocket (/mcp/ws) and streamable HTTP (/mcp), in the foreground. Wrong tokens are
     rate-limited per address (MOVIEGEN_LOGIN_ATTEMPTS within MOVIEGEN_LOGIN_WINDOW s, then blocked for
     MOVIEGEN_LOGIN_COOLDOWN s)."""
-    from moviegen.brain.server.run import check_bind
+    from moviegen.brain.server.run import check_bind, check_secrets
     from moviegen.brain.server.run import serve as run_server
+    from moviegen.core.settings import get_settings
 
     tls = _tls(tls_cert, tls_key)
     _executor(executor)
-    # a busy port is reported before any worker process starts (a pool torn down at exit is noisy)
+    # a busy port or a secret others may read is reported before any worker process starts
     check_bind(host, port, require_token, tls, insecure)
+    check_secrets(get_settings().home, tls[1] if tls else None)
     scheme = "wss" if tls else "ws"
     note(f"brain serving at {scheme}://{f'[{host}]' if ':' in host else host}:{port}/mcp/ws"
          + (f" ({processes} processes)" if processes > 1 else ""))  # fmt: skip

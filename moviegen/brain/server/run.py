@@ -72,6 +72,24 @@ def check_tls(cert: str, key: str) -> None:
         ) from None
 
 
+SECRET_FILES = ("tokens.json", "users.json", "sessions.json", "jwt.key")  # in MOVIEGEN_HOME (auth.py, people.py)
+
+
+def check_secrets(home: Path, tls_key: str | None = None) -> None:
+    """Refuse to serve while a file holding secrets (token and refresh-token hashes, password hashes, the JWT
+    signing key, the TLS private key) can be read or written by anyone but its owner: one line and the fix."""
+    import stat
+
+    for path in [home / name for name in SECRET_FILES] + ([Path(tls_key)] if tls_key else []):
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            raise UsageError(f"{path} holds secrets and others may read it (mode {mode:04o})",
+                             f"chmod 600 {path}, then start the brain again")  # fmt: skip
+
+
 STOP_GRACE = 2.0  # seconds uvicorn waits for open connections on a stop; the brain's own close follows
 
 
@@ -100,6 +118,9 @@ def serve(
     options = {"host": host, "port": port, "require_token": require_token, "max_message_bytes": max_message_bytes,
                "workers": workers, "tls": tls, "insecure": insecure}  # fmt: skip
     require_token = check_bind(host, port, require_token, tls, insecure, reuse_port)
+    from moviegen.core.settings import get_settings
+
+    check_secrets(get_settings().home, tls[1] if tls else None)
     if processes > 1:
         return serve_processes(processes, options)
     redis_url = check_shared(1)
