@@ -4,6 +4,7 @@ goes in pieces, a viewer's upload is refused by the tool's own check, a broken f
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 from PIL import Image
@@ -45,3 +46,28 @@ def test_a_directors_picture_becomes_the_approved_sheet_in_pieces_and_a_viewer_i
         assert forged.status_code == 403 and 'data-code="csrf"' in forged.text
     after = tomllib.loads((world.project_path() / "sheets.toml").read_text())
     assert after == sheets  # the refused uploads changed nothing
+
+
+def test_a_writer_replaces_the_screenplay_with_a_file_and_a_broken_one_changes_nothing(world):
+    path = world.project_path() / "screenplay.fountain"
+    before = path.read_text(encoding="utf-8")
+    with client(world, "writer") as c:
+        page = c.get(f"/p/{SLUG}/text/screenplay").text
+        assert 'class="replace"' in page
+        digest = re.search(r'name="digest" value="([0-9a-f]*)"', page).group(1)
+        new = before.replace("Rain hammers a narrow causeway.", "Rain lashes a narrow causeway.")
+        r = c.post(f"/p/{SLUG}/text/screenplay/file", data={"digest": digest},
+                   files={"file": ("draft-2.fountain", new.encode(), "text/plain")}, headers=csrf(c))  # fmt: skip
+        assert r.status_code == 200 and "replaced with draft-2.fountain" in r.text, r.text
+        assert path.read_text(encoding="utf-8") == new
+        stale = c.post(f"/p/{SLUG}/text/screenplay/file", data={"digest": digest},  # the version it replaced
+                       files={"file": ("old.fountain", before.encode(), "text/plain")}, headers=csrf(c))  # fmt: skip
+        assert stale.status_code == 409 and path.read_text(encoding="utf-8") == new
+        binary = c.post(f"/p/{SLUG}/text/screenplay/file", data={"digest": ""},
+                        files={"file": ("still.png", png(80), "image/png")}, headers=csrf(c))  # fmt: skip
+        assert "is not UTF-8 text" in binary.text and path.read_text(encoding="utf-8") == new
+        path.write_text(before, encoding="utf-8")  # as it was, for the other tests
+    with client(world, "viewer") as c:
+        r = c.post(f"/p/{SLUG}/text/screenplay/file", data={"digest": ""},
+                   files={"file": ("x.fountain", b"INT. NOWHERE - DAY\n\nNothing.\n", "text/plain")}, headers=csrf(c))  # fmt: skip
+        assert r.status_code == 403 and path.read_text(encoding="utf-8") == before

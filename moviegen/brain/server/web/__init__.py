@@ -100,6 +100,7 @@ def routes() -> list:
         Route(p + "/media/{area}/{name}", pages.media),
         Route(p + "/text/{name}", edit.text_page),
         Route(p + "/text/{name}", edit.save, methods=["POST"]),
+        Route(p + "/text/{name}/file", edit.upload, methods=["POST"]),
         Route(p + "/part/text/{name}", edit.text_part),
         Route(p + "/comments", edit.comments_part),
         Route(p + "/comments", edit.comment_post, methods=["POST"]),

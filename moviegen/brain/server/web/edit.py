@@ -114,6 +114,40 @@ async def save(request: Request) -> Response:
     return await guarded(request, handle)
 
 
+MAX_FILE = 2 << 20  # a screenplay or story file uploaded to replace the text (the operations' own limit is 2 MB)
+
+
+async def upload(request: Request) -> Response:
+    """Replace the text with an uploaded file (a .fountain screenplay, a story file's .md): checked as UTF-8 text
+    of at most 2 MiB here, then saved by the same operation as the editor's Save (a screenplay that does not parse
+    is refused there, and nothing is written), over the version the page was showing."""
+    from starlette.datastructures import UploadFile
+
+    project = request.path_params["project"]
+
+    async def handle():
+        name = _name(request)
+        await checked(request)
+        form = await request.form(max_part_size=MAX_FILE + 1)
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise UsageError("no file was sent", "choose a file, then Replace")
+        data = await file.read(MAX_FILE + 1)
+        if len(data) > MAX_FILE:
+            raise UsageError(f"{file.filename} is over {MAX_FILE >> 20} MiB", "a screenplay is text: send the .fountain")
+        try:
+            text = data.decode("utf-8-sig").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            raise UsageError(f"{file.filename} is not UTF-8 text", "export it as Fountain (.fountain), UTF-8") from None
+        if "\x00" in text or not text.strip():
+            raise UsageError(f"{file.filename} is not a text file", "send a .fountain screenplay or a .md story file")
+        saved = await write(request, project, name, text, form.get("digest") or None)
+        return part(request, "_editor.html", project=project, name=name, label=LABELS[name], text=text,
+                    digest=saved["digest"], note=f"replaced with {file.filename}", conflict=False)  # fmt: skip
+
+    return await guarded(request, handle)
+
+
 async def merged_save(request: Request, project: str, name: str, base: str, digest: str | None, text: str
                       ) -> tuple[dict, str]:  # fmt: skip
     """Someone saved since this editor read the file: merge both edits, or refuse naming the clash."""
