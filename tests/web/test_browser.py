@@ -137,6 +137,41 @@ def test_a_director_paints_and_approves_a_take_and_shots_toml_records_it(browser
     assert next(s for s in shots["shot"] if s["id"] == "2.1")["take"] == 2
     shot(dan, "board-1280")
     dan.context.close()
+    assert studio_take(world, "2.1") == 2  # the studio in the terminal, on the same brain, shows it too
+
+
+def studio_take(world, shot_id: str) -> int:
+    """The approved take of a shot as the studio (a Textual pilot, on this brain server) shows it in its
+    Storyboard tab. In a thread of its own: Playwright's sync API holds this thread's event loop."""
+    import asyncio
+    import threading
+
+    from moviegen.brain.remote import RemoteBrain
+    from moviegen.tui.app import create_app
+    from tests.tui.conftest import open_first_project, settle
+
+    seen: list = []
+
+    async def main():
+        app = create_app(RemoteBrain(world.brain.ws))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_project(app, pilot)
+            await pilot.press("f4")
+            await settle(app, pilot)
+            board = app.screen.pane("storyboard")
+            seen.append(next(s["take"] for s in board.shots if s["id"] == shot_id))
+
+    def run():
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # noqa: BLE001 - reported to the test below
+            seen.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    assert seen and not isinstance(seen[0], BaseException), seen
+    return seen[0]
 
 
 def test_a_render_shows_each_stage_s_progress_and_the_film_plays(browser, world):
