@@ -233,6 +233,11 @@ def test_screenshots_of_every_page_on_a_desktop_and_a_phone(browser, world):
     page.goto("/login")
     shot(page, "login-390")
     context.close()
+    narrow = person(browser, world, "dan", {"width": 360, "height": 740})  # the narrowest phone
+    for path in ("", "/text/screenplay", "/text/bible", "/board", "/film", "/ask"):
+        narrow.goto(f"/p/{SLUG}{path}")
+        assert narrow.evaluate("document.documentElement.scrollWidth") <= 360, path or "overview"
+    narrow.context.close()
 
 
 def test_the_audit_trail_of_these_flows_verifies_and_a_tampered_entry_is_detected(browser, world, tmp_path):
