@@ -59,10 +59,41 @@ def pytest_configure(config):
         config.stash[_OWNS_MARK] = True
 
 
+TAMPERED = ".audit-tampered-on-purpose"  # beside an audit log a test breaks to see it caught: not checked at the end
+
+
+def tampered(log: Path) -> Path:
+    """Mark ``log`` as broken on purpose by the test (the session's last check leaves it alone); returns it."""
+    (log.parent / TAMPERED).touch()
+    return log
+
+
+def _audit_logs_that_do_not_verify(session) -> list[str]:
+    """Every project audit trail the suite wrote (its temp folders, xdist workers' included) walked again after
+    the last test: each must verify (brain/audit.py), except those a test broke on purpose."""
+    from moviegen.brain.audit import verify
+
+    try:
+        root = session.config._tmp_path_factory.getbasetemp()
+    except Exception:  # noqa: BLE001 - no temp folder was made: no trail to check
+        return []
+    bad = []
+    for log in root.rglob("audit.jsonl"):
+        if (log.parent / TAMPERED).exists():
+            continue
+        result = verify(log)
+        if not result["ok"]:
+            bad.append(f"{log}: {result.get('broken')}")
+    return bad
+
+
 @pytest.hookimpl(trylast=True)  # after xdist's own sessionfinish, which stops its workers
 def pytest_sessionfinish(session):
     if not session.config.stash.get(_OWNS_MARK, False):
         return  # an xdist worker, or a pytest started by a test: the outermost run checks
+    broken = _audit_logs_that_do_not_verify(session)
+    if broken:
+        _fail_session(session, f"{len(broken)} audit trail(s) written by the tests do not verify", broken)
     pytest_processes = _ancestors(os.getpid())
     deadline = time.monotonic() + LEFTOVER_WAIT
     while True:
@@ -83,6 +114,10 @@ def pytest_sessionfinish(session):
             pass
     title = f"{len(left)} process(es) started by the tests still ran {LEFTOVER_WAIT:.0f} s after the last test"
     lines = [f"{pid}  {cmd[:200]}" for pid, cmd in sorted(left.items())] + ["(killed now; the run fails)"]
+    _fail_session(session, title, lines)
+
+
+def _fail_session(session, title: str, lines: list[str]) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.ensure_newline()

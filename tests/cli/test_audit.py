@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from moviegen.cli.main import app
-from tests.conftest import FIXTURES, moviegen
+from tests.conftest import FIXTURES, moviegen, tampered
 
 
 def invoke(*args: str):
@@ -32,7 +32,7 @@ def test_audit_lists_changes_and_verifies_then_fails_on_an_edit(tmp_path):
 
     log = tmp_path / "projects" / "two" / ".moviegen" / "audit.jsonl"
     lines = log.read_text(encoding="utf-8").splitlines()
-    log.write_text(lines[1] + "\n", encoding="utf-8")  # the first entry removed
+    tampered(log).write_text(lines[1] + "\n", encoding="utf-8")  # the first entry removed
     proc = moviegen("audit", "two", "--verify")
     assert proc.returncode == 1
     message = " ".join(proc.stderr.split())

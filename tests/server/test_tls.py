@@ -84,6 +84,7 @@ def certs(tmp_path_factory) -> Certs:
     (root / "own.pem").write_bytes(own.public_bytes(pem))
     for name, k in (("brain.key", key), ("own.key", own_key)):
         (root / name).write_bytes(k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        (root / name).chmod(0o600)  # a private key is its owner's (the brain refuses one others may read)
     return Certs(ca=root / "ca.pem", cert=root / "brain.pem", key=root / "brain.key", own=root / "own.pem",
                  own_key=root / "own.key")  # fmt: skip
 

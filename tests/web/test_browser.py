@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import tampered as broken_on_purpose
 from tests.web.conftest import PASSWORD, SLUG
 from tests.web.test_ask_audit import audit_cli
 
@@ -257,7 +258,7 @@ def test_the_audit_trail_of_these_flows_verifies_and_a_tampered_entry_is_detecte
     entry = json.loads(lines[2])  # an old entry: its third
     entry["who"] = "someone else"
     lines[2] = json.dumps(entry, separators=(",", ":"))
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    broken_on_purpose(log).write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = {
         **world.brain.env,
         "MOVIEGEN_HOME": str(tmp_path / "home"),

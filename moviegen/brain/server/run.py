@@ -80,12 +80,14 @@ def check_secrets(home: Path, tls_key: str | None = None) -> None:
     signing key, the TLS private key) can be read or written by anyone but its owner: one line and the fix."""
     import stat
 
-    for path in [home / name for name in SECRET_FILES] + ([Path(tls_key)] if tls_key else []):
+    # the brain's own files: its owner's alone; a TLS key may be group-readable (Debian's ssl-cert group), not more
+    checks = [(home / name, 0o077) for name in SECRET_FILES] + ([(Path(tls_key), 0o007)] if tls_key else [])
+    for path, others in checks:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError:
             continue
-        if mode & 0o077:
+        if mode & others:
             raise UsageError(f"{path} holds secrets and others may read it (mode {mode:04o})",
                              f"chmod 600 {path}, then start the brain again")  # fmt: skip
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from moviegen.brain import audit
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, tampered
 
 TWO_LINES = (FIXTURES / "two_lines.fountain").read_text(encoding="utf-8")
 
@@ -94,7 +94,7 @@ def test_audit_log_shows_the_newest_and_verify_names_an_edited_entry(brain):
     lines = log.read_text(encoding="utf-8").splitlines()
     edited = json.loads(lines[2])
     edited["who"] = "someone else"
-    log.write_text("\n".join([*lines[:2], json.dumps(edited), *lines[3:]]) + "\n", encoding="utf-8")
+    tampered(log).write_text("\n".join([*lines[:2], json.dumps(edited), *lines[3:]]) + "\n", encoding="utf-8")
     broken = brain.audit_log("two", verify=True)["verify"]
     assert not broken["ok"] and broken["entries"] == 2
     assert broken["broken"]["seq"] == 3 and broken["broken"]["problem"].startswith("hash mismatch")
@@ -108,7 +108,7 @@ def chain(path: Path, n: int) -> list[str]:
 
 
 def rewrite(path: Path, lines: list[str]) -> None:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tampered(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def test_verify_finds_a_removed_line_a_rehashed_edit_and_a_torn_end(tmp_path):
