@@ -148,6 +148,24 @@ class JobSettings(BaseModel):
     resume_max_age: float = Field(default=86400.0, ge=0)  # seconds since the job started; older ones stay interrupted
 
 
+class OidcSettings(BaseModel):
+    """Sign-in with an OpenID Connect provider on the web view (MOVIEGEN_OIDC__*; moviegen.brain.server.oidc):
+    on when ``issuer`` and ``client_id`` are set. The claim ``user_claim`` of the id_token names an existing
+    moviegen user; nobody is created. ``redirect_url``: the callback as registered at the provider when the
+    brain is reached under another address (a proxy); default: this brain's own /auth/oidc/callback."""
+
+    issuer: str | None = None  # e.g. https://id.example.com/realms/studio (discovery: {issuer}/.well-known/...)
+    client_id: str | None = None
+    client_secret: SecretStr | None = None  # a confidential client's; public clients rely on PKCE alone
+    user_claim: str = "preferred_username"  # or "email", "sub"
+    scope: str = "openid profile email"
+    redirect_url: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer and self.client_id)
+
+
 class RenderDefaults(BaseModel):
     resolution: str = "1280x720"
     fps: int = 24
@@ -179,6 +197,7 @@ class Settings(BaseSettings):
     assets: AssetSettings = Field(default_factory=AssetSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)  # sign-in with an identity provider
     # where render steps run: 'local' (this machine's process pool) or 'celery' (moviegen worker on any machine,
     # through the Redis at redis_url, e.g. redis://127.0.0.1:6379/0)
     executor: Literal["local", "celery"] = "local"

@@ -26,6 +26,7 @@ ROLES = ("viewer", "writer", "director", "producer")
 # every route of the brain's app and who may use it: "open" (no token), "admitted" (any valid token or login;
 # what it does is checked per tool by test_access_matrix.py), "project" (?project=: a reader of that project)
 ROUTES = {"/healthz": "open", "/auth/login": "open", "/auth/refresh": "open", "/auth/logout": "open",
+          "/auth/oidc/start": "open", "/auth/oidc/callback": "open",  # sign-in with a provider: test_oidc.py
           "/metrics": "admitted", "/mcp/ws": "admitted", "/mcp": "admitted", "/mcp/": "admitted",
           "/events": "project"}  # fmt: skip
 

@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket
 
 from moviegen import __version__
 from moviegen.brain.audit import Caller
-from moviegen.brain.server import login, web, ws_transport
+from moviegen.brain.server import login, oidc, web, ws_transport
 from moviegen.brain.server.auth import Credentials, authenticate
 from moviegen.brain.server.door import OPEN_PATHS, Door
 from moviegen.brain.server.limits import LoginLimiter
@@ -158,13 +158,15 @@ def create_app(
             Route("/healthz", healthz),
             Route("/metrics", metrics_route),
             *login.routes(tokens.people, limiter),  # POST /auth/login, /auth/refresh, /auth/logout
+            *oidc.routes(),  # GET /auth/oidc/start, /auth/oidc/callback (sign-in with an identity provider)
             *web.routes(),  # the web view for collaborators, at / (moviegen.brain.server.web)
         ],
         lifespan=lifespan,
     )
     app.add_middleware(Door, tokens=tokens, require_token=require_token, on_refused=refused, limiter=limiter,
-                       open_paths=OPEN_PATHS | login.PATHS | web.OPEN_PATHS)  # fmt: skip
+                       open_paths=OPEN_PATHS | login.PATHS | oidc.PATHS | web.OPEN_PATHS)  # fmt: skip
     web.install(app, brain, limiter, tokens.people)
+    app.state.oidc = oidc.from_settings(brain.settings.oidc, tokens.people)  # None: not configured
     app.state.events, app.state.jobs, app.state.mcp, app.state.metrics = events, jobs, mcp, metrics
     return app
 

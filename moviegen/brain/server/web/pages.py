@@ -77,6 +77,12 @@ def signed_in(request: Request, pair: dict, to: str) -> Response:
     return response
 
 
+def oidc_label(request: Request) -> str | None:
+    """The identity provider's host for the 'Sign in with' button, when one is configured (oidc.py)."""
+    oidc = getattr(request.app.state, "oidc", None)
+    return oidc.label if oidc is not None else None
+
+
 async def login_form(request: Request) -> Response:
     """The login page; a browser holding a live refresh token (its access token expired) is signed in again
     without a password and sent back where it was."""
@@ -86,7 +92,7 @@ async def login_form(request: Request) -> Response:
         pair = await web(request).refresh(request, held)
         if "access_token" in pair:
             return signed_in(request, pair, to)
-    response = page(request, "login.html", next=to)
+    response = page(request, "login.html", next=to, oidc=oidc_label(request))
     if held:
         response.delete_cookie(REFRESH_COOKIE, path="/login")
     return response
@@ -101,7 +107,8 @@ async def login_post(request: Request) -> Response:
         if "access_token" not in answer:
             error = answer.get("error") or {}
             return page(request, "login.html", 401 if error.get("code") == "invalid_login" else 429,
-                        error=error.get("message", "login failed"), name=name, next=safe_next(form.get("next")))  # fmt: skip
+                        error=error.get("message", "login failed"), name=name, next=safe_next(form.get("next")),
+                        oidc=oidc_label(request))  # fmt: skip
         return signed_in(request, answer, safe_next(form.get("next")))
 
     return await guarded(request, handle)
