@@ -202,6 +202,36 @@ def test_a_render_shows_each_stage_s_progress_and_the_film_plays(browser, world)
     dan.context.close()
 
 
+def test_the_player_streams_the_films_hls_ladder_once_it_has_one(browser, world):
+    """#15's HLS ladder is the player's first source (the browser plays HLS itself, or takes the MP4 after it);
+    its playlists and segments are served to whoever may read the project, and nothing else under that path."""
+    from moviegen.brain.remote import RemoteBrain
+
+    admin = RemoteBrain(world.brain.ws)
+    try:
+        job = admin.transcode(SLUG, ["hls"])
+        for _ in admin.follow(job["id"], timeout=300):
+            pass
+        assert admin.job_status(job["id"])["status"] == "done"
+    finally:
+        admin.close()
+    dan = person(browser, world, "dan")
+    dan.goto(f"/p/{SLUG}/film")
+    sources = dan.locator("#film source").all()
+    assert [s.get_attribute("type") for s in sources] == ["application/vnd.apple.mpegurl", "video/mp4"]
+    dan.wait_for_function("document.getElementById('film').readyState >= 2", timeout=15000)
+    master = dan.request.get(f"/p/{SLUG}/hls/master.m3u8")
+    assert master.ok and master.headers["content-type"].startswith("application/vnd.apple.mpegurl")
+    rung = next(line for line in master.text().splitlines() if line and not line.startswith("#"))
+    playlist = dan.request.get(f"/p/{SLUG}/hls/{rung}")
+    segment = next(line for line in playlist.text().splitlines() if line and not line.startswith("#"))
+    got = dan.request.get(f"/p/{SLUG}/hls/{rung.rsplit('/', 1)[0]}/{segment}")
+    assert got.ok and got.headers["content-type"] == "video/mp2t" and len(got.body()) > 1000
+    for outside in ("moviegen.toml", "360p/..%2F..%2F..%2Fmoviegen.toml", "master.m3u8.bak"):
+        assert not dan.request.get(f"/p/{SLUG}/hls/{outside}").ok, outside
+    dan.context.close()
+
+
 def test_the_assistant_answers_and_a_source_opens_the_screenplay_at_its_scene(browser, world):
     vera = person(browser, world, "vera", PHONE)
     vera.goto(f"/p/{SLUG}/ask")

@@ -152,7 +152,7 @@ def test_a_person_the_project_is_not_shared_with_is_refused_everywhere(world):
         c.post("/login", data={"name": "olga", "password": PASSWORD, "csrf": c.cookies["mg_csrf"]})
         assert "mg_access" in c.cookies
         assert SLUG not in c.get("/").text
-        for path in ("", "/text/bible", "/board", "/film", "/comments", "/media/renders/x.mp4"):
+        for path in ("", "/text/bible", "/board", "/film", "/comments", "/media/renders/x.mp4", "/hls/master.m3u8"):
             r = c.get(f"/p/{SLUG}{path}")
             assert r.status_code == 403, (path, r.status_code)
         r = c.post(f"/p/{SLUG}/comments", data={"text": "hi"}, headers=csrf(c))

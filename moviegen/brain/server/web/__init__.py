@@ -98,6 +98,7 @@ def routes() -> list:
         Route(p + "/part/overview", pages.overview_part),
         WebSocketRoute(p + "/live", pages.live_socket),
         Route(p + "/media/{area}/{name}", pages.media),
+        Route(p + "/hls/{path:path}", pages.hls),
         Route(p + "/text/{name}", edit.text_page),
         Route(p + "/text/{name}", edit.save, methods=["POST"]),
         Route(p + "/text/{name}/file", edit.upload, methods=["POST"]),

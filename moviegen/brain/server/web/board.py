@@ -127,8 +127,11 @@ async def film_page(request: Request) -> Response:
         vtt = next((PurePath(s).name for s in done.get("subtitles", []) if s.endswith(".vtt")), None)
         if film and not vtt:
             vtt = film.rsplit(".", 1)[0] + ".vtt"
+        from moviegen.brain.server.web.pages import hls_ladder
+
+        ladder = hls_ladder(request.app.state.brain.project(project).path, film)
         return page(request, "film.html", **project_context(request, project, "film"), film=film, vtt=vtt,
-                    duration=done.get("duration") or last.get("duration"), **jobs)  # fmt: skip
+                    duration=done.get("duration") or last.get("duration"), hls=ladder, **jobs)  # fmt: skip
 
     return await guarded(request, handle)
 

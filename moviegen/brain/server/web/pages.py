@@ -3,6 +3,7 @@ its media (renders and stills). Editing is in edit.py, the storyboard and the fi
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 
 from starlette.requests import Request
@@ -202,6 +203,34 @@ async def live_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     await live.serve(websocket, websocket.app.state.brain.bus, web(websocket).presence, project,
                      principal(websocket).name, web(websocket).fragments)  # fmt: skip
+
+
+HLS_FILE = re.compile(r"(master\.m3u8|\d{3,4}p/(index\.m3u8|seg_\d{3,6}\.ts))")
+HLS_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
+
+
+def hls_ladder(project_path, film: str | None) -> bool:
+    """Whether the project's HLS ladder (moviegen transcode --preset hls) is of the film shown: made after it."""
+    master = project_path / "exports" / "transcodes" / "hls" / "master.m3u8"
+    film_path = locations.renders_dir(project_path) / film if film else None
+    return bool(film_path and master.is_file() and film_path.is_file()
+                and master.stat().st_mtime >= film_path.stat().st_mtime)  # fmt: skip
+
+
+async def hls(request: Request) -> Response:
+    """The HLS ladder's playlists and segments, for whoever may read the project (the player's first source)."""
+    project, path = request.path_params["project"], request.path_params["path"]
+
+    async def handle():
+        web(request).doors_check(request, "read", project, "web_media", {"area": "hls", "name": path})
+        if not HLS_FILE.fullmatch(path):
+            raise UsageError(f"no HLS file '{path}'", "use the film page's player")
+        file = request.app.state.brain.project(project).path / "exports" / "transcodes" / "hls" / path
+        if not file.is_file():
+            raise NotFoundError(f"{project} has no HLS ladder file {path}", f"moviegen transcode {project} --preset hls")
+        return FileResponse(file, media_type=HLS_TYPES[file.suffix], headers={"Cache-Control": "private, max-age=60"})
+
+    return await guarded(request, handle)
 
 
 async def media(request: Request) -> Response:
