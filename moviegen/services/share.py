@@ -23,7 +23,6 @@ characters are left alone.
 
 from __future__ import annotations
 
-import shutil
 import time
 from typing import Any
 
@@ -85,12 +84,8 @@ def _character(source: Project, target: Project, key: str) -> dict[str, Any]:
     moved: dict[str, Any] = {"name": found.name, "fields": sorted(fields)}
     asset = sheets.reference(sheets.load(source), found.name, source.path)
     if asset:  # the picture every still of theirs is painted from: copied (same content, same name), approved
-        dst = target.path / asset
-        if not dst.exists():
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dst.with_name(f".{dst.name}.{time.time_ns()}")
-            shutil.copyfile(source.path / asset, tmp)
-            tmp.replace(dst)
+        if not (target.path / asset).exists():  # content-addressed: the same name holds the same bytes
+            atomic.write_bytes(target.path / asset, (source.path / asset).read_bytes())
         held = sheets.load(target).get(found.name, {}).get("takes", [])
         number = next((i for i, t in enumerate(held, 1) if t["asset"] == asset), None)
         if number is None:

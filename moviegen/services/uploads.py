@@ -22,6 +22,7 @@ import tomlkit
 from moviegen.core import atomic, locations
 from moviegen.core.errors import UsageError
 from moviegen.core.project import Project
+from moviegen.services.render.steps import write_asset  # content-addressed, written atomically
 
 KINDS = ("character_sheet", "scene_music", "scene_sound")
 MAX_IMAGE = 20 << 20  # bytes
@@ -100,7 +101,7 @@ def _sheet(project: Project, name: str, data: bytes) -> dict[str, Any]:
             img.convert("RGB").save(out, "PNG")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UsageError(f"the file is not a picture that decodes ({exc})", "send a PNG, JPEG or WebP") from None
-    rel, sha = _store(project, out.getvalue(), "png")
+    rel, sha = write_asset(project.path, out.getvalue(), "png")
     take = sheets.add_take(project, name, {"asset": rel, "provider": "upload", "model": ""}, seed=0)
     sheets.approve(project, name, take)
     return {"kind": "character_sheet", "target": name, "asset": rel, "sha256": sha, "take": take}
@@ -117,7 +118,7 @@ def _scene_audio(project: Project, side: str, scene: str, data: bytes) -> dict[s
     audio = _decode(data)
     from moviegen.services.render.audio_io import wav_bytes
 
-    rel, sha = _store(project, wav_bytes(audio, RATE), "wav")
+    rel, sha = write_asset(project.path, wav_bytes(audio, RATE), "wav")
 
     def edit(text: str | None) -> str:
         doc = tomlkit.parse(text or _HEADER)
@@ -151,17 +152,7 @@ def _decode(data: bytes) -> np.ndarray:
         raise UsageError(f"the file does not decode as audio ({exc})", "send WAV, MP3, FLAC, Ogg or M4A") from None
     if not parts:
         raise UsageError("the file holds no sound", "send a file with at least a moment of audio")
-    audio = np.concatenate([p.reshape(-1, 2) if p.shape[0] != 2 else p.T for p in parts]).astype(np.float32)
+    audio = np.concatenate([p.reshape(-1, 2) for p in parts]).astype(np.float32)  # packed 'flt': L R L R ...
     if len(audio) < RATE // 10:
         raise UsageError("the sound is shorter than a tenth of a second", "send a longer piece")
     return audio
-
-
-def _store(project: Project, data: bytes, ext: str) -> tuple[str, str]:
-    import hashlib
-
-    sha = hashlib.sha256(data).hexdigest()
-    rel = f"assets/{sha}.{ext}"
-    if not (project.path / rel).exists():
-        atomic.write_bytes(project.path / rel, data)
-    return rel, sha

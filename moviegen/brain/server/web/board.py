@@ -129,7 +129,7 @@ async def film_page(request: Request) -> Response:
             vtt = film.rsplit(".", 1)[0] + ".vtt"
         from moviegen.brain.server.web.pages import hls_ladder
 
-        ladder = hls_ladder(request.app.state.brain.project(project).path, film)
+        ladder = hls_ladder(request.app.state.brain.project(project), film)
         return page(request, "film.html", **project_context(request, project, "film"), film=film, vtt=vtt,
                     duration=done.get("duration") or last.get("duration"), hls=ladder, **jobs)  # fmt: skip
 

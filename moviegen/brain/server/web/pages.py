@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from itertools import groupby
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -205,47 +206,47 @@ async def live_socket(websocket: WebSocket) -> None:
                      principal(websocket).name, web(websocket).fragments)  # fmt: skip
 
 
-HLS_FILE = re.compile(r"(master\.m3u8|\d{3,4}p/(index\.m3u8|seg_\d{3,6}\.ts))")
-HLS_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
+HLS_FILE = re.compile(r"(master\.m3u8|\d{3,4}p/(index\.m3u8|seg_\d{3,6}\.ts))")  # the ladder's files only
+TYPES = {".vtt": "text/vtt", ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
 
 
-def hls_ladder(project_path, film: str | None) -> bool:
+def _ladder(project) -> Path:
+    from moviegen.services.transcode import output_dir
+
+    return output_dir(project, "hls")
+
+
+def hls_ladder(project, film: str | None) -> bool:
     """Whether the project's HLS ladder (moviegen transcode --preset hls) is of the film shown: made after it."""
-    master = project_path / "exports" / "transcodes" / "hls" / "master.m3u8"
-    film_path = locations.renders_dir(project_path) / film if film else None
-    return bool(film_path and master.is_file() and film_path.is_file()
+    master, film_path = _ladder(project) / "master.m3u8", locations.renders_dir(project.path) / (film or "")
+    return bool(film and master.is_file() and film_path.is_file()
                 and master.stat().st_mtime >= film_path.stat().st_mtime)  # fmt: skip
 
 
 async def hls(request: Request) -> Response:
     """The HLS ladder's playlists and segments, for whoever may read the project (the player's first source)."""
-    project, path = request.path_params["project"], request.path_params["path"]
-
-    async def handle():
-        web(request).doors_check(request, "read", project, "web_media", {"area": "hls", "name": path})
-        if not HLS_FILE.fullmatch(path):
-            raise UsageError(f"no HLS file '{path}'", "use the film page's player")
-        file = request.app.state.brain.project(project).path / "exports" / "transcodes" / "hls" / path
-        if not file.is_file():
-            raise NotFoundError(f"{project} has no HLS ladder file {path}", f"moviegen transcode {project} --preset hls")
-        return FileResponse(file, media_type=HLS_TYPES[file.suffix], headers={"Cache-Control": "private, max-age=60"})
-
-    return await guarded(request, handle)
+    return await _served(request, "hls", request.path_params["path"])
 
 
 async def media(request: Request) -> Response:
     """A render (film, subtitles) or a still of the project, for whoever may read it."""
-    project, area, name = (request.path_params[k] for k in ("project", "area", "name"))
+    return await _served(request, request.path_params["area"], request.path_params["name"])
+
+
+async def _served(request: Request, area: str, name: str) -> Response:
+    """A file of one of the project's areas (renders, assets: a bare file name; hls: the ladder's files), behind
+    the tools' read check."""
+    project = request.path_params["project"]
 
     async def handle():
         web(request).doors_check(request, "read", project, "web_media", {"area": area, "name": name})
-        if area not in MEDIA_AREAS or "/" in name or name.startswith("."):
+        named = HLS_FILE.fullmatch(name) if area == "hls" else area in MEDIA_AREAS and "/" not in name
+        if not named or name.startswith("."):
             raise UsageError(f"no media '{area}/{name}'", "use a link from the project's pages")
-        folder = MEDIA_AREAS[area](request.app.state.brain.project(project).path)
-        path = folder / name
+        held = request.app.state.brain.project(project)
+        path = (_ladder(held) if area == "hls" else MEDIA_AREAS[area](held.path)) / name
         if not path.is_file():
-            raise NotFoundError(f"{project} has no {area}/{name}", "render or paint it first")
-        media_type = "text/vtt" if name.endswith(".vtt") else None
-        return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, max-age=60"})
+            raise NotFoundError(f"{project} has no {area}/{name}", "render, paint or transcode it first")
+        return FileResponse(path, media_type=TYPES.get(path.suffix), headers={"Cache-Control": "private, max-age=60"})
 
     return await guarded(request, handle)
