@@ -155,6 +155,7 @@ def _app(project: Project, write: Writer, notify: Notify) -> Iterator[Any]:
 
 
 CONFIG = {"configurable": {"thread_id": THREAD}}
+RESUME_WAIT = 15.0  # seconds a decision waits for the run that has just paused to let go of the project
 
 
 def status(project: Project) -> dict[str, Any]:
@@ -196,7 +197,8 @@ def resume(project: Project, write: Writer, notify: Notify = None, *, action: st
     notify = notify or _quiet
     if action not in ("approve", "redo"):
         raise UsageError(f"unknown review action '{action}'", "approve or redo")
-    with exclusive(locations.state_dir(project.path) / "develop.lock", f"developing {project.slug}"):
+    # A decision may come the moment a pause is stored, while its run still closes: wait for it a little.
+    with exclusive(locations.state_dir(project.path) / "develop.lock", f"developing {project.slug}", wait=RESUME_WAIT):
         with _app(project, write, notify) as app:
             snapshot = app.get_state(CONFIG)
             where = _describe(project, snapshot)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 
 import pytest
 
@@ -216,3 +217,38 @@ def test_a_prompt_s_digest_is_part_of_the_request(tmp_path):
     assert hashlib.sha256(text).hexdigest()[:12] in request.params["prompt"]
     assert json.loads(json.dumps(request.json_schema))["properties"].keys() == {"title", "logline"}
     assert request_for("logline", {**state, "variants": {"logline": 1}}, "p").seed != request.seed
+
+
+def test_a_decision_made_as_the_pause_is_stored_waits_for_the_run_to_let_go(tmp_path, monkeypatch):
+    """The studio shows the pause from the stored checkpoint, which can be read a moment before the run that
+    stored it has released the project: an approval made then waits for it instead of failing."""
+    from moviegen.core import locations
+    from moviegen.core.errors import ConflictError
+    from moviegen.core.lock import exclusive
+    from moviegen.services import story_flow
+
+    brain = brain_for(tmp_path)
+    try:
+        brain.story_develop("p", step=True)
+        lock = locations.state_dir(brain.project("p").path) / "develop.lock"
+        held, release = threading.Event(), threading.Event()
+
+        def closing_run():
+            with exclusive(lock, "developing p"):
+                held.set()
+                release.wait(10)
+
+        runner = threading.Thread(target=closing_run)
+        runner.start()
+        held.wait(5)
+        threading.Timer(0.5, release.set).start()
+        assert brain.story_approve("p")["stage"] == "characters"  # waited ~0.5 s, then went on
+        runner.join()
+
+        monkeypatch.setattr(story_flow, "RESUME_WAIT", 0.2)
+        with exclusive(lock, "developing p"):  # a run that does not end: one clear line after the wait
+            with pytest.raises(ConflictError, match="developing p is already running"):
+                brain.story_approve("p")
+        assert brain.story_review("p")["stage"] == "characters"  # nothing lost
+    finally:
+        brain.close()
