@@ -50,7 +50,9 @@ def start_brain(
     root: Path, *extra: str, env_extra: dict | None = None, host: str = "127.0.0.1", port: int | None = None
 ) -> Brain:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MOVIEGEN_", "NEO4J_", "OPENROUTER_", "OPENAI_COMPAT_")) and not k.endswith("_API_KEY")
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MOVIEGEN_", "NEO4J_", "OPENROUTER_", "OPENAI_COMPAT_")) and not k.endswith("_API_KEY")
     }
     env.update(MOVIEGEN_HOME=str(root / "home"), MOVIEGEN_PROJECTS_DIR=str(root / "projects"), **(env_extra or {}))
     port = port or free_port()
@@ -82,15 +84,20 @@ def stop_brain(brain: Brain) -> None:
         brain.proc.kill()
 
 
-@pytest.fixture(scope="module")
-def brain(tmp_path_factory):
-    root = tmp_path_factory.mktemp("brain")
+def sample_world(root: Path) -> None:
+    """The sample screenplay imported and planned as project 'lantern-road' under ``root``."""
     source = SAMPLE if SAMPLE.exists() else FIXTURES / "lantern_road.fountain"
     env = {"MOVIEGEN_HOME": str(root / "home"), "MOVIEGEN_PROJECTS_DIR": str(root / "projects")}
     for args in (["import", str(source), "--slug", "lantern-road"], ["plan", "lantern-road"]):
         subprocess.run(
             [sys.executable, "-m", "moviegen", *args], env={**os.environ, **env}, check=True, capture_output=True
         )
+
+
+@pytest.fixture(scope="module")
+def brain(tmp_path_factory):
+    root = tmp_path_factory.mktemp("brain")
+    sample_world(root)
     b = start_brain(root)
     yield b
     stop_brain(b)

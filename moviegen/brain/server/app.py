@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket
 
 from moviegen import __version__
 from moviegen.brain.audit import Caller
-from moviegen.brain.server import login, oidc, web, ws_transport
+from moviegen.brain.server import login, oidc, quick_calls, web, ws_transport
 from moviegen.brain.server.auth import Credentials, authenticate
 from moviegen.brain.server.door import OPEN_PATHS, Door
 from moviegen.brain.server.limits import LoginLimiter
@@ -64,8 +64,19 @@ def create_app(
         metrics.ws_connections += 1
         metrics.ws_total += 1
         request = SimpleNamespace(state=SimpleNamespace(principal=principal), headers=websocket.headers)
+        answer_now = None
+        if quick_calls.enabled():  # light reads answered by the reader itself (quick_calls.py)
+            quick = quick_calls.QuickCalls(mcp, brain, request)
+
+            async def answer_now(message):
+                answer = await quick.answer(message)
+                if answer is not None:  # (the session's stream counts the others)
+                    metrics.messages_in += 1
+                    metrics.quick_calls += 1
+                return answer
+
         try:
-            async with ws_transport.server_streams(websocket, max_message_bytes) as (read, write):
+            async with ws_transport.server_streams(websocket, max_message_bytes, answer_now) as (read, write):
                 read = _Tagged(read, ServerMessageMetadata(request_context=request), metrics)
                 await lowlevel.run(read, write, lowlevel.create_initialization_options())
         except anyio.get_cancelled_exc_class():

@@ -42,6 +42,7 @@ class BrainMetrics:
         self.brain = brain
         self.started = time.time()
         self.ws_connections = self.ws_total = self.ws_rejected = self.messages_in = self.http_requests = 0
+        self.quick_calls = 0  # of messages_in: tool calls answered by the connection itself (quick_calls.py)
         self.registry = CollectorRegistry(auto_describe=False)
         self.tool_seconds = Histogram("moviegen_tool_seconds", "Tool calls at the brain's dispatch, by tool and outcome",
                                       ["tool", "status"], registry=self.registry, buckets=FAST)  # fmt: skip
@@ -140,6 +141,8 @@ class _BrainCollector:
             ("moviegen_brain_ws_connections_total", "MCP WebSocket connections accepted", m.ws_total),
             ("moviegen_brain_ws_rejected_total", "WebSocket connections refused at the door", m.ws_rejected),
             ("moviegen_brain_ws_messages_total", "MCP messages received over WebSocket", m.messages_in),
+            ("moviegen_brain_ws_quick_calls_total", "Of those, light tool calls answered without the SDK's session",
+             m.quick_calls),
             ("moviegen_brain_http_requests_total", "MCP streamable HTTP requests", m.http_requests),
             ("moviegen_brain_events_published_total", "Events published on the bus", brain.bus.published),
         ]

@@ -17,6 +17,8 @@ transport cannot parse, unanswered) and keeps the connection up:
   -32602 for these; -32600 is JSON-RPC's code for them.)
 
 A message over the size limit closes the connection with 1009.
+
+``answer_now`` (quick_calls.py) may answer a parsed message in the reader itself, before the session sees it.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def read_frame(text: str) -> SessionMessage | str:
 
 
 @asynccontextmanager
-async def server_streams(websocket, max_message_bytes: int) -> AsyncIterator[tuple]:
+async def server_streams(websocket, max_message_bytes: int, answer_now=None) -> AsyncIterator[tuple]:
     """Streams for ``Server.run`` over an accepted Starlette WebSocket."""
     from starlette.websockets import WebSocketDisconnect
 
@@ -109,6 +111,11 @@ async def server_streams(websocket, max_message_bytes: int) -> AsyncIterator[tup
                     if isinstance(message, str):
                         await websocket.send_text(message)
                         continue
+                    if answer_now is not None:
+                        answer = await answer_now(message.message)
+                        if answer is not None:
+                            await websocket.send_text(answer)
+                            continue
                     await read_writer.send(message)
             except (WebSocketDisconnect, anyio.ClosedResourceError):
                 return
