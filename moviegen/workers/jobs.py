@@ -105,21 +105,28 @@ class JobManager:
     def start(self, project_id: str, kind: str, options: Any, *, attempts: int = 1) -> Job:
         if self.runners is None:
             raise MoviegenError("this brain was started without render workers", "start it with 'moviegen up'")
-        running = [(j.kind, j.id) for j in self.live.values() if j.project == project_id and j.status in ACTIVE]
-        if not running and self.cancel_elsewhere is not None:  # several brain processes: another may run one
-            running = [(r["kind"], r["id"]) for r in self.for_project(project_id, 20) if r["status"] in ACTIVE]
-        if running:
-            (busy_kind, busy_id), *_ = running
-            raise ProjectStateError(
-                f"{project_id} is already {BUSY.get(busy_kind, 'rendering')} (job {busy_id})",
-                f"follow it with 'moviegen job status {busy_id}', or cancel it first",
-            )
         job = Job(id=f"job-{uuid.uuid4().hex[:12]}", project=project_id, kind=kind, inputs=options_record(options),
                   attempts=attempts)  # fmt: skip
         job.note(f"queued: {kind} of {project_id}")
-        with self._lock:
+        with self._lock:  # of two starts at once in this process, one
+            running = [j.record() for j in self.live.values() if j.project == project_id and j.status in ACTIVE]
+            if not running and self.cancel_elsewhere is not None:  # several brain processes: another may run one
+                running = [r for r in self.for_project(project_id, 20) if r["status"] in ACTIVE]
+            if running:
+                raise _busy(project_id, running[0])
             self.live[job.id] = job
-        self._save(job, force=True)
+        if self.cancel_elsewhere is None:
+            self._save(job, force=True)
+        else:  # of two starts at once in two processes, one: the record goes in only if none is active there
+            try:
+                busy = self._index_call(project_id, lambda index: insert_if_idle(index, job.record()))
+            except BaseException:
+                self.live.pop(job.id, None)
+                raise
+            if busy is not None:
+                self.live.pop(job.id, None)
+                raise _busy(project_id, busy)
+            job.saved = time.monotonic()
         job.thread = threading.Thread(target=self._run, args=(job, options), name=job.id, daemon=True)
         job.thread.start()
         self.events.publish("job.queued", project=project_id, job=job.id, job_kind=kind)
@@ -315,6 +322,30 @@ class JobManager:
             return fn(index)
         finally:
             index.close()
+
+
+def _busy(project_id: str, record: dict[str, Any]) -> ProjectStateError:
+    return ProjectStateError(
+        f"{project_id} is already {BUSY.get(record['kind'], 'rendering')} (job {record['id']})",
+        f"follow it with 'moviegen job status {record['id']}', or cancel it first",
+    )
+
+
+def insert_if_idle(index: Any, record: dict[str, Any]) -> dict[str, Any] | None:
+    """Store a new job's ``record`` in the project's index unless a job there is queued or running, in one
+    conditional INSERT (atomic across processes); None when stored, else the active job's record."""
+    for _ in range(3):  # (the active one may end between the two statements: then try again)
+        cursor = index.db.execute(
+            "INSERT INTO jobs SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE status IN (?, ?))",
+            (record["id"], record["kind"], record["status"], json.dumps(record, default=str), record["started"],
+             record.get("finished"), *ACTIVE),
+        )  # fmt: skip
+        if cursor.rowcount == 1:
+            return None
+        row = index.db.execute("SELECT record FROM jobs WHERE status IN (?, ?) LIMIT 1", ACTIVE).fetchone()
+        if row is not None:
+            return json.loads(row[0])
+    return {"kind": record["kind"], "id": "that has just ended"}
 
 
 def swap_record(index: Any, record: dict[str, Any], expect: dict[str, Any]) -> bool:

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -142,6 +143,31 @@ def test_two_processes_share_events_and_job_cancels_and_stop_together(world):
             time.sleep(0.1)
         assert b.job_status(job["id"])["status"] == "cancelled"
         assert a.job_status(job["id"])["status"] == "cancelled"
+
+        # two starts at the same moment, one through each process: exactly one runs (the project's index decides)
+        for _ in range(3):
+            barrier, outcomes = threading.Barrier(2), []
+
+            def start(client, barrier=barrier, outcomes=outcomes):
+                barrier.wait()
+                try:
+                    outcomes.append(("started", client.render_start(SLUG, resolution="640x360")["id"]))
+                except ProjectStateError as exc:
+                    outcomes.append(("refused", str(exc)))
+
+            racers = [threading.Thread(target=start, args=(client,)) for client in (a, b)]
+            for racer in racers:
+                racer.start()
+            for racer in racers:
+                racer.join(60)
+            assert sorted(kind for kind, _ in outcomes) == ["refused", "started"], outcomes
+            started = next(job_id for kind, job_id in outcomes if kind == "started")
+            assert "already rendering" in next(text for kind, text in outcomes if kind == "refused")
+            b.job_cancel(started)
+            deadline = time.monotonic() + 20
+            while a.job_status(started)["status"] in ("queued", "running") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert a.job_status(started)["status"] == "cancelled"
         for ws in (on_a, on_b):
             ws.close()
         a.close()
