@@ -9,7 +9,8 @@ passes a CSRF check (csrf.py) on top of the cookies' SameSite=Strict.
 Pages: ``/login``; ``/`` the projects you may see; ``/p/SLUG`` a project's overview (stage, scenes, shots, last
 render, spend, comments); ``/p/SLUG/text/NAME`` the screenplay and story files (edit: writers and up; saves
 merge by scene); ``/p/SLUG/board`` the storyboard (approve / reject: directors and up); ``/p/SLUG/film`` the
-player, renders and the render button; ``/p/SLUG/ask`` the assistant (its sources link to the scene or file
+player, renders and the render button; ``/p/SLUG/exports`` the exports to download (making them: producers);
+``/p/SLUG/ask`` the assistant (its sources link to the scene or file
 they come from); ``/p/SLUG/live`` the page's live feed (a WebSocket) with presence.
 """
 
@@ -86,7 +87,7 @@ def _with(action: str, endpoint):
 
 
 def routes() -> list:
-    from moviegen.brain.server.web import ask, board, edit, pages
+    from moviegen.brain.server.web import ask, board, edit, exports, pages
 
     p = "/p/{project}"
     return [
@@ -114,6 +115,10 @@ def routes() -> list:
         Route(p + "/film", board.film_page),
         Route(p + "/part/jobs", board.jobs_part),
         Route(p + "/render", board.render_post, methods=["POST"]),
+        Route(p + "/exports", exports.exports_page),
+        Route(p + "/part/exports", exports.exports_part),
+        Route(p + "/exports", exports.export_post, methods=["POST"]),
+        Route(p + "/exports/{name:path}", exports.download),
         Route(p + "/ask", ask.ask_page),
         Route(p + "/ask", ask.ask_post, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
