@@ -64,9 +64,10 @@ def create_app(
         metrics.ws_connections += 1
         metrics.ws_total += 1
         request = SimpleNamespace(state=SimpleNamespace(principal=principal), headers=websocket.headers)
-        answer_now = None
+        answer_now = on_sent = None
         if quick_calls.enabled():  # light reads answered by the reader itself (quick_calls.py)
             quick = quick_calls.QuickCalls(mcp, brain, request)
+            on_sent = quick.sent
 
             async def answer_now(message):
                 answer = await quick.answer(message)
@@ -76,7 +77,7 @@ def create_app(
                 return answer
 
         try:
-            async with ws_transport.server_streams(websocket, max_message_bytes, answer_now) as (read, write):
+            async with ws_transport.server_streams(websocket, max_message_bytes, answer_now, on_sent) as (read, write):
                 read = _Tagged(read, ServerMessageMetadata(request_context=request), metrics)
                 await lowlevel.run(read, write, lowlevel.create_initialization_options())
         except anyio.get_cancelled_exc_class():

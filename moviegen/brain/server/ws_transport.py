@@ -18,7 +18,8 @@ transport cannot parse, unanswered) and keeps the connection up:
 
 A message over the size limit closes the connection with 1009.
 
-``answer_now`` (quick_calls.py) may answer a parsed message in the reader itself, before the session sees it.
+``answer_now`` (quick_calls.py) may answer a parsed message in the reader itself, before the session sees it;
+``on_sent`` sees each message the session sends.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def read_frame(text: str) -> SessionMessage | str:
 
 
 @asynccontextmanager
-async def server_streams(websocket, max_message_bytes: int, answer_now=None) -> AsyncIterator[tuple]:
+async def server_streams(websocket, max_message_bytes: int, answer_now=None, on_sent=None) -> AsyncIterator[tuple]:
     """Streams for ``Server.run`` over an accepted Starlette WebSocket."""
     from starlette.websockets import WebSocketDisconnect
 
@@ -128,6 +129,8 @@ async def server_streams(websocket, max_message_bytes: int, answer_now=None) -> 
         async with write_reader:
             try:
                 async for message in write_reader:
+                    if on_sent is not None:
+                        on_sent(message.message)
                     await websocket.send_text(_dump(message))
             except (WebSocketDisconnect, anyio.ClosedResourceError, RuntimeError):
                 return
