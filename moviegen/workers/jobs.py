@@ -111,24 +111,24 @@ class JobManager:
         with self._lock:  # of two starts at once in this process, one
             running = [j.record() for j in self.live.values() if j.project == project_id and j.status in ACTIVE]
             if not running and self.cancel_elsewhere is not None:  # several brain processes: another may run one
-                running = [r for r in self.for_project(project_id, 20) if r["status"] in ACTIVE]
+                running = self._active_in_index(project_id)
             if running:
                 raise _busy(project_id, running[0])
             self.live[job.id] = job
-        if self.cancel_elsewhere is None:
-            self._save(job, force=True)
-        else:  # of two starts at once in two processes, one: the record goes in only if none is active there
-            try:
+        try:
+            if self.cancel_elsewhere is None:
+                self._save(job, force=True)
+            else:  # of two starts at once in two processes, one: the row goes in only if none is active there
                 busy = self._index_call(project_id, lambda index: insert_if_idle(index, job.record()))
-            except BaseException:
+                if busy is not None:
+                    raise _busy(project_id, busy)
+                job.saved = time.monotonic()
+            job.thread = threading.Thread(target=self._run, args=(job, options), name=job.id, daemon=True)
+            job.thread.start()
+        except BaseException:
+            with self._lock:  # never a job in live that nothing runs (it would keep the project busy)
                 self.live.pop(job.id, None)
-                raise
-            if busy is not None:
-                self.live.pop(job.id, None)
-                raise _busy(project_id, busy)
-            job.saved = time.monotonic()
-        job.thread = threading.Thread(target=self._run, args=(job, options), name=job.id, daemon=True)
-        job.thread.start()
+            raise
         self.events.publish("job.queued", project=project_id, job=job.id, job_kind=kind)
         return job
 
@@ -157,8 +157,8 @@ class JobManager:
             if any(j.project == job.project and j.status in ACTIVE for j in self.live.values()):
                 return None
             self.live[job.id] = job
-        try:
-            claimed = self._index_call(job.project, lambda index: swap_record(index, job.record(), record))
+        try:  # (and only while no other job of the project is active: a start elsewhere may have come first)
+            claimed = self._index_call(job.project, lambda index: swap_record(index, job.record(), record, alone=True))
         except MoviegenError:
             claimed = False
         if not claimed:
@@ -214,6 +214,13 @@ class JobManager:
         if job is not None and job.thread is not None:
             job.thread.join(timeout)
         return self.get(job_id)
+
+    def _active_in_index(self, project_id: str) -> list[dict[str, Any]]:
+        """The project's jobs the index says are queued or running, those whose process is gone settled first."""
+        rows = self._index_call(project_id, lambda index: [json.loads(r[0]) for r in index.db.execute(
+            "SELECT record FROM jobs WHERE status IN (?, ?)", ACTIVE)])  # fmt: skip
+        settled = [self._settle(project_id, r) for r in rows if r["id"] not in self.live]
+        return [r for r in settled if r["status"] in ACTIVE]
 
     def _settle(self, project_id: str, record: dict[str, Any]) -> dict[str, Any]:
         """A stored record; an active one whose process is gone becomes interrupted (and is saved so, unless a
@@ -348,17 +355,19 @@ def insert_if_idle(index: Any, record: dict[str, Any]) -> dict[str, Any] | None:
     return {"kind": record["kind"], "id": "that has just ended"}
 
 
-def swap_record(index: Any, record: dict[str, Any], expect: dict[str, Any]) -> bool:
+def swap_record(index: Any, record: dict[str, Any], expect: dict[str, Any], *, alone: bool = False) -> bool:
     """Store ``record`` over its job in the project's index (a ProjectIndex) only if the stored one is still
-    ``expect`` as it was read — the same status, attempts and owner — in one conditional UPDATE (SQLite runs
-    it atomically, across processes too); True when it was written."""
+    ``expect`` as it was read — the same status, attempts and owner — and, with ``alone``, no other job of the
+    project is queued or running, in one conditional UPDATE (SQLite runs it atomically, across processes too);
+    True when it was written."""
     owner = expect.get("owner") or {}
+    others = " AND NOT EXISTS (SELECT 1 FROM jobs WHERE status IN (?, ?) AND id != ?)" if alone else ""
     cursor = index.db.execute(
         "UPDATE jobs SET status=?, record=?, finished=? WHERE id=? AND status=?"
         " AND json_extract(record, '$.attempts') IS ? AND json_extract(record, '$.owner.pid') IS ?"
-        " AND json_extract(record, '$.owner.host') IS ?",
+        " AND json_extract(record, '$.owner.host') IS ?" + others,
         (record["status"], json.dumps(record, default=str), record.get("finished"), record["id"], expect["status"],
-         expect.get("attempts"), owner.get("pid"), owner.get("host")),
+         expect.get("attempts"), owner.get("pid"), owner.get("host"), *((*ACTIVE, record["id"]) if alone else ())),
     )  # fmt: skip
     return cursor.rowcount == 1
 
