@@ -23,22 +23,26 @@ def develop(
     redo: bool = typer.Option(False, "--redo", help="Write the paused stage again."),
     note_text: str = typer.Option("", "--note", help="With --redo: what to change, for the writer."),
     to_end: bool = typer.Option(False, "--all", help="With --resume: no more pauses, develop to the end."),
+    review: bool = typer.Option(False, "--review", help="Show the stage that waits for a decision (decide nothing)."),
     json_out: bool = typer.Option(False, "--json", help="Print where development stands (and the story) as JSON."),
 ) -> None:
     """Develop the story: logline, characters, places, outline and screenplay, one stage at a time.
 
-    With --step it pauses after each stage; '--resume' approves and goes on, '--redo [--note TEXT]' writes the
-    stage again. Without a language model the offline story writer answers every stage."""
+    With --step it pauses after each stage; '--review' shows the stage that waits, '--resume' approves it and goes
+    on, '--redo [--note TEXT]' writes it again. Without a language model the offline story writer answers every
+    stage."""
     from moviegen.core.errors import UsageError
 
-    if sum([resume, redo, force or step]) > 1:
-        raise UsageError("--resume, --redo and a new development (--force/--step) exclude each other",
+    if sum([resume, redo, review, force or step]) > 1:
+        raise UsageError("--review, --resume, --redo and a new development (--force/--step) exclude each other",
                          f"e.g. 'moviegen develop {slug} --step', then 'moviegen develop {slug} --resume'")  # fmt: skip
     if note_text and not redo:
         raise UsageError("--note goes with --redo", f'moviegen develop {slug} --redo --note "more danger"')
     brain = context.brain()
     with out.status("developing the story…", spinner="dots") if not json_out else _quiet():
-        if redo:
+        if review:
+            where = brain.story_review(slug)
+        elif redo:
             where = brain.story_redo(slug, note=note_text)
         elif resume:
             where = brain.story_approve(slug, step=False if to_end else None)
@@ -51,6 +55,9 @@ def develop(
         _show_stage(where)
         note(f"\npaused after {where['stage']} (written by {where.get('by')}). Next: 'moviegen develop {slug} "
              f"--resume' to approve and go on, or '--redo [--note TEXT]' to write it again")  # fmt: skip
+        return
+    if review:
+        note(f"{slug}: development {where['state']} — nothing waits for a decision")
         return
     out.print(f"[bold]{where['title']}[/bold] — {where['logline']}\n")
     for c in where["characters"]:

@@ -20,7 +20,7 @@ from typing import Any, TypedDict
 
 from moviegen.core import locations
 from moviegen.core.brain import TextRequest, TextResult
-from moviegen.core.errors import ProjectStateError, UsageError
+from moviegen.core.errors import ConflictError, ProjectStateError, UsageError
 from moviegen.core.lock import exclusive
 from moviegen.core.models import Stage, Story
 from moviegen.core.project import Project
@@ -197,11 +197,20 @@ def resume(project: Project, write: Writer, notify: Notify = None, *, action: st
     notify = notify or _quiet
     if action not in ("approve", "redo"):
         raise UsageError(f"unknown review action '{action}'", "approve or redo")
-    # A decision may come the moment a pause is stored, while its run still closes: wait for it a little.
-    with exclusive(locations.state_dir(project.path) / "develop.lock", f"developing {project.slug}", wait=RESUME_WAIT):
+    # A decision is about the pause its caller saw. It may come the moment that pause is stored, while the run
+    # that stored it still closes: then it waits for the run a little. If the pause was decided meanwhile (by
+    # another client, or a retried call), it is refused rather than taken for the next one.
+    seen = status(project)
+    wait = RESUME_WAIT if seen["state"] == "paused" else 0.0
+    with exclusive(locations.state_dir(project.path) / "develop.lock", f"developing {project.slug}", wait=wait):
         with _app(project, write, notify) as app:
             snapshot = app.get_state(CONFIG)
             where = _describe(project, snapshot)
+            if seen["state"] == "paused" and _moved(seen, where):
+                raise ConflictError(
+                    f"the {seen['stage']} of {project.slug} was decided meanwhile (now {summary(where)})",
+                    f"see the stage that waits now with 'moviegen develop {project.slug} --review', then decide again",
+                )
             if where["state"] == "paused":
                 app.invoke(Command(resume={"action": action, "note": note, "step": step}), CONFIG)
             elif where["state"] == "interrupted":
@@ -217,6 +226,13 @@ def resume(project: Project, write: Writer, notify: Notify = None, *, action: st
                     f"run 'moviegen develop {project.slug} --step' to develop it stage by stage",
                 )
             return _describe(project, app.get_state(CONFIG))
+
+
+def _moved(seen: dict[str, Any], now: dict[str, Any]) -> bool:
+    """Whether development has gone past the pause ``seen``: another stage, or the same one written again."""
+    stage = seen["stage"]
+    return (now["state"] != "paused" or now["stage"] != stage
+            or now["variants"].get(stage) != seen["variants"].get(stage))  # fmt: skip
 
 
 def _describe(project: Project, snapshot) -> dict[str, Any]:

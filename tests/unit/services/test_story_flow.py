@@ -240,15 +240,53 @@ def test_a_decision_made_as_the_pause_is_stored_waits_for_the_run_to_let_go(tmp_
 
         runner = threading.Thread(target=closing_run)
         runner.start()
-        held.wait(5)
-        threading.Timer(0.5, release.set).start()
-        assert brain.story_approve("p")["stage"] == "characters"  # waited ~0.5 s, then went on
-        runner.join()
+        assert held.wait(5)
+        timer = threading.Timer(0.5, release.set)
+        timer.start()
+        try:
+            assert brain.story_approve("p")["stage"] == "characters"  # waited ~0.5 s, then went on
+        finally:
+            timer.cancel()
+            release.set()
+            runner.join()
 
         monkeypatch.setattr(story_flow, "RESUME_WAIT", 0.2)
         with exclusive(lock, "developing p"):  # a run that does not end: one clear line after the wait
             with pytest.raises(ConflictError, match="developing p is already running"):
                 brain.story_approve("p")
         assert brain.story_review("p")["stage"] == "characters"  # nothing lost
+    finally:
+        brain.close()
+
+
+def test_two_decisions_on_one_pause_decide_it_once(tmp_path):
+    """Two clients approve the same pause while the run that stored it still closes: one approval goes on to
+    the next stage; the other is refused (the pause it saw was decided), never taken for the next pause."""
+    from moviegen.core import locations
+    from moviegen.core.errors import ConflictError
+    from moviegen.core.lock import exclusive
+
+    brain = brain_for(tmp_path)
+    try:
+        brain.story_develop("p", step=True)
+        lock = locations.state_dir(brain.project("p").path) / "develop.lock"
+        release, outcomes = threading.Event(), []
+
+        def decide():
+            try:
+                outcomes.append(brain.story_approve("p")["stage"])
+            except ConflictError as exc:
+                outcomes.append(str(exc))
+
+        with exclusive(lock, "developing p"):  # the run that stored the logline's pause, still closing
+            deciders = [threading.Thread(target=decide) for _ in range(2)]
+            for d in deciders:
+                d.start()
+            release.wait(1.5)  # both have read the pause they decide on, and wait for the run
+        for d in deciders:
+            d.join(60)
+        assert sorted(outcomes, key=len) == ["characters", "the logline of p was decided meanwhile (now paused "
+                                             "after characters (written by story-writer))"], outcomes  # fmt: skip
+        assert brain.story_review("p")["stage"] == "characters"  # decided once: the characters wait
     finally:
         brain.close()
