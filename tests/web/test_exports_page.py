@@ -41,12 +41,15 @@ def test_a_producer_exports_and_a_viewer_downloads_but_may_not_export(world):
 def test_only_files_of_exports_are_served_and_only_to_readers(world):
     (world.project_path() / "exports").mkdir(exist_ok=True)
     (world.project_path() / "exports" / ".hidden").write_text("no")
+    (world.project_path() / "exports" / "link.pdf").symlink_to(world.project_path() / "moviegen.toml")
     with client(world, "viewer") as c:
-        for name in ("../moviegen.toml", "..%2Fmoviegen.toml", ".hidden", "sub/x.pdf", "stems/../../moviegen.toml",
-                     "nothing.pdf"):  # fmt: skip
+        # (percent-encoded, so the client sends them as they are and the route hands them to the handler)
+        for name in ("..%2Fmoviegen.toml", "stems%2F..%2F..%2Fmoviegen.toml", ".hidden", "sub%2Fx.pdf", "link.pdf"):
             r = c.get(f"/p/{SLUG}/exports/{name}")
-            assert r.status_code in (400, 404), (name, r.status_code)
-            assert "[project]" not in r.text
+            assert r.status_code == 400, (name, r.status_code)
+            assert "[project]" not in r.text and r.text != "no"  # neither moviegen.toml nor the hidden file
+        assert c.get(f"/p/{SLUG}/exports/nothing.pdf").status_code == 404
+        assert "link.pdf" not in c.get(f"/p/{SLUG}/exports").text  # a link in exports/ is neither listed nor served
     with client(world) as c:
         c.post("/login", data={"name": "olga", "password": PASSWORD, "csrf": c.cookies["mg_csrf"]})
         for path in ("/exports", "/part/exports", "/exports/x.fdx"):

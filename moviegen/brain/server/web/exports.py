@@ -28,13 +28,26 @@ EXPORT_FILE = re.compile(r"(?:stems/)?[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 def listing(request: Request, project: str) -> list[dict]:
     """The files in the project's exports/ folder (and stems/), newest first."""
     folder = locations.exports_dir(request.app.state.brain.project(project).path)
-    files = [p for p in (*folder.glob("*"), *folder.glob("stems/*")) if p.is_file() and not p.name.startswith(".")]
     rows = []
-    for path in files:
-        st = path.stat()
-        rows.append({"name": path.relative_to(folder).as_posix(), "size": st.st_size, "mtime": st.st_mtime,
+    for path in (*folder.glob("*"), *folder.glob("stems/*")):
+        name = path.relative_to(folder).as_posix()
+        try:
+            if not servable(folder, name):
+                continue
+            st = path.stat()
+        except OSError:  # removed while the list was read
+            continue
+        rows.append({"name": name, "size": st.st_size, "mtime": st.st_mtime,
                      "when": time.strftime("%Y-%m-%d %H:%M", time.localtime(st.st_mtime))})  # fmt: skip
     return sorted(rows, key=lambda r: (-r["mtime"], r["name"]))
+
+
+def servable(folder, name: str) -> bool:
+    """A plain file (no link, no hidden file) of exports/ or exports/stems/ (itself no link), by a name of ours."""
+    if not EXPORT_FILE.fullmatch(name) or ".." in name:
+        return False
+    path = folder / name
+    return path.is_file() and not path.is_symlink() and not path.parent.is_symlink()
 
 
 def context(request: Request, project: str) -> dict:
@@ -85,11 +98,12 @@ async def download(request: Request) -> Response:
 
     async def handle():
         web(request).doors_check(request, "read", project, "web_export_download", {"name": name})
-        if not EXPORT_FILE.fullmatch(name) or ".." in name:
+        folder = locations.exports_dir(request.app.state.brain.project(project).path)
+        if not EXPORT_FILE.fullmatch(name) or ".." in name or (folder / name).is_symlink():
             raise UsageError(f"no export '{name}'", "use a link from the project's Exports page")
-        path = locations.exports_dir(request.app.state.brain.project(project).path) / name
-        if not path.is_file():
+        if not servable(folder, name):
             raise NotFoundError(f"{project} has no export '{name}'", "export it first")
+        path = folder / name
         return FileResponse(path, filename=path.name, headers={"Cache-Control": "private, no-store"})
 
     return await guarded(request, handle)
