@@ -151,8 +151,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
 
 # ------------------------------------------------------------------ running
 def transcode(project: Project, presets: list[str], *, on_progress: Progress | None = None,
-              cancel: threading.Event | None = None) -> dict[str, Any]:  # fmt: skip
-    """Transcode the project's last render into each preset, one after another; returns what each wrote."""
+              cancel: threading.Event | None = None, runner: Any = None) -> dict[str, Any]:  # fmt: skip
+    """Transcode the project's last render into each preset, one after another; returns what each wrote. With a
+    ``runner`` whose steps run on other machines (the Celery executor: ``runner.remote``), each preset is a step
+    on its ``transcode`` queue (transcode_remote.py); else ffmpeg runs here."""
     unknown = [p for p in presets if p not in PRESETS]
     if unknown or not presets:
         raise UsageError(f"'{unknown[0] if unknown else ''}' is not a transcode preset",
@@ -166,7 +168,12 @@ def transcode(project: Project, presets: list[str], *, on_progress: Progress | N
             raise ProjectStateError(f"{src.path.name} has no sound track to make '{name}' of",
                                     f"render {project.slug} again: 'moviegen render {project.slug}'")  # fmt: skip
         report(name, 0, 100)
-        results.append(_one(project, src, preset, lambda done, n=name: report(n, done, 100), cancel))
+        if getattr(runner, "remote", False):
+            from moviegen.services.transcode_remote import on_runner
+
+            results.append(on_runner(project, src, preset, runner, cancel))
+        else:
+            results.append(_one(project, src, preset, lambda done, n=name: report(n, done, 100), cancel))
         report(name, 100, 100)
     return {"project": project.slug, "film": _rel(project, src.path), "presets": results}
 
@@ -230,21 +237,33 @@ def _one(project: Project, src: Source, preset: Preset, progress: Callable[[int]
     work = Path(tempfile.mkdtemp(prefix=f".{preset.name}.", suffix=".part", dir=final.parent))
     work.chmod(0o755)  # mkdtemp's is private; the folder people open is not
     try:
-        if preset.name == "hls":
-            from moviegen.services.transcode_hls import write_ladder
-
-            names, details = write_ladder(src, work, lambda args, secs: run_ffmpeg(args, secs, progress, cancel))
-        else:
-            names, details = [f"{project.slug}-{preset.name}.{preset.ext}"], {}
-            seek = ["-ss", f"{preset.start(src):.3f}"] if preset.start(src) else []
-            run_ffmpeg([*seek, "-i", str(src.path), *preset.args(src), str(work / names[0])], preset.seconds(src),
-                       progress, cancel)  # fmt: skip
+        names, details = make(src, preset, work, project.slug, progress, cancel)
         _swap(work, final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    return placed(project, preset.name, names, details)
+
+
+def make(src: Source, preset: Preset, work: Path, slug: str, progress: Callable[[int], None],
+         cancel: threading.Event | None) -> tuple[list[str], dict[str, Any]]:  # fmt: skip
+    """Write one preset of ``src`` into the folder ``work``: the names of the files it wrote, and details."""
+    if preset.name == "hls":
+        from moviegen.services.transcode_hls import write_ladder
+
+        return write_ladder(src, work, lambda args, secs: run_ffmpeg(args, secs, progress, cancel))
+    names = [f"{slug}-{preset.name}.{preset.ext}"]
+    seek = ["-ss", f"{preset.start(src):.3f}"] if preset.start(src) else []
+    run_ffmpeg([*seek, "-i", str(src.path), *preset.args(src), str(work / names[0])], preset.seconds(src),
+               progress, cancel)  # fmt: skip
+    return names, {}
+
+
+def placed(project: Project, preset: str, names: list[str], details: dict[str, Any]) -> dict[str, Any]:
+    """What a finished preset's folder holds: each file's path in the project, size and sha256."""
+    final = output_dir(project, preset)
     files = [_file(project, final / name) for name in names]
-    return {"preset": preset.name, "dir": _rel(project, final), "files": files, **details}
+    return {"preset": preset, "dir": _rel(project, final), "files": files, **details}
 
 
 def _swap(work: Path, final: Path) -> None:

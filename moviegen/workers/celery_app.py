@@ -31,10 +31,10 @@ from kombu import Queue
 from moviegen.core.errors import MoviegenError, UsageError
 
 QUEUES = ("render", "generate", "transcode")
-# which queue a step kind goes to: media made from a request, and the render's composing (encoding and mixing);
-# transcode is declared for exports and transcodes (they do not send tasks yet); --queues picks what a machine takes
+# which queue a step kind goes to: media made from a request, the render's composing (encoding and mixing), and a
+# transcode job's presets; --queues picks what a machine takes
 QUEUE_OF = {"voice": "generate", "frame": "generate", "sheet": "generate", "clip": "generate", "sound": "generate",
-            "music": "generate", "segment": "render", "mix": "render"}  # fmt: skip
+            "music": "generate", "segment": "render", "mix": "render", "transcode": "transcode"}  # fmt: skip
 STEP_TASK = "moviegen.step"
 NOOP_TASK = "moviegen.noop"
 FAILED_KEY = "moviegen:celery:failed"  # the last FAILED_KEEP failed steps, newest first (moviegen workers)
@@ -168,10 +168,12 @@ def asset_refs(value: Any) -> list[str]:
 
 
 def made_refs(result: dict[str, Any]) -> list[str]:
-    """The assets a step made: the result's own top-level names (``asset``, the mix's ``track``)."""
+    """The assets a step made: the result's own top-level names (``asset``, the mix's ``track``) and those it
+    lists under ``made`` (a transcode's files)."""
     from moviegen.services.retention import ASSET
 
-    return [v for v in result.values() if isinstance(v, str) and ASSET.fullmatch(v)]
+    named = [*result.values(), *(result.get("made") or [])]
+    return list(dict.fromkeys(v for v in named if isinstance(v, str) and ASSET.fullmatch(v)))
 
 
 def split(rel: str) -> tuple[str, str]:

@@ -43,6 +43,8 @@ class CeleryRunner:
     """Steps on Celery workers through the Redis of ``settings.redis_url``; the shared asset store of
     ``settings.assets`` when one is configured (else the workers must see the project's folder)."""
 
+    remote = True  # its steps run on other machines: a transcode sends its presets here too (transcode_remote.py)
+
     def __init__(self, settings) -> None:
         from moviegen.workers.assets import s3_configured, s3_store
 

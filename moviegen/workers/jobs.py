@@ -283,8 +283,11 @@ class JobManager:
         try:
             project = self.brain.project(job.project)
             story_brain = self.brain if job.kind == "make" else None
-            if job.kind == "transcode":  # no render workers: ffmpeg is a process of its own
+            if job.kind == "transcode" and self.brain.settings.executor != "celery":  # ffmpeg: a process of its own
                 job.result = _transcode(project, options, job, on_event)
+            elif job.kind == "transcode":  # each preset a step on the Celery workers' transcode queue
+                with self.runners() as runner:
+                    job.result = _transcode(project, options, job, on_event, runner)
             else:
                 with self.runners() as runner:
                     job.result = render(project, runner, self.brain.chain_heads(job.project), options, emit=on_event,
@@ -391,7 +394,7 @@ def options_from_record(data: dict[str, Any], kind: str = "render") -> Any:
     return RenderOptions(**{**data, "fmt": FilmFormat(**data["fmt"])})
 
 
-def _transcode(project: Any, options: Any, job: Job, on_event: Callable) -> dict[str, Any]:
+def _transcode(project: Any, options: Any, job: Job, on_event: Callable, runner: Any = None) -> dict[str, Any]:
     """A transcode job: a stage per preset with its percent done as progress (the same job.progress events a
     render's stages send). A cancel kills ffmpeg at once; nothing half-written is kept."""
     from moviegen.core.events import Event
@@ -401,4 +404,4 @@ def _transcode(project: Any, options: Any, job: Job, on_event: Callable) -> dict
         kind = "stage.done" if done == total else "stage.progress"
         on_event(Event(kind=kind, project=job.project, stage=preset, done=done, total=total))
 
-    return transcode(project, options.presets, on_progress=progress, cancel=job.cancel)
+    return transcode(project, options.presets, on_progress=progress, cancel=job.cancel, runner=runner)

@@ -197,6 +197,22 @@ def test_a_film_on_celery_workers_equals_the_local_pools_and_workers_lists_them(
         assert film_facts(remote) == film_facts(local)
         assert sum(len(v) for v in remote["computed"].values()) == sum(len(v) for v in local["computed"].values())
 
+        # a transcode job's presets are steps on the workers' transcode queue, put in place as a local one is
+        made = json.loads(moviegen(env, "transcode", "film", "--preset", "web720", "--preset", "hls", "--json").stdout)
+        by = {p["preset"]: p for p in made["presets"]}
+        folder = tmp_path / "projects" / "film"
+        assert by["web720"]["files"][0]["path"] == "exports/transcodes/web720/film-web720.mp4"
+        assert by["hls"]["files"][0]["path"] == "exports/transcodes/hls/master.m3u8" and by["hls"]["variants"]
+        segments = sorted((folder / "exports" / "transcodes" / "hls").rglob("*.ts"))
+        assert segments and not list((folder / "exports" / "transcodes").glob(".*"))  # no temporary folder left
+        for f in [*by["web720"]["files"], *by["hls"]["files"]]:
+            assert hashlib.sha256((folder / f["path"]).read_bytes()).hexdigest() == f["sha256"], f["path"]
+        made_there = {
+            p.name.split(".")[0] for w in started for p in (w.home / "worker" / "assets-cache" / "assets").iterdir()
+        }
+        assert by["web720"]["files"][0]["sha256"] in made_there  # made by a worker, not here
+        assert {hashlib.sha256(s.read_bytes()).hexdigest() for s in segments} <= made_there
+
         # a step that fails on a worker: one error here, listed as failed there; a no-op goes there and back
         for key, value in cluster.env.items():
             if key.startswith(("MOVIEGEN_", "AWS_")):

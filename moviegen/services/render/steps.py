@@ -118,4 +118,8 @@ def run_step(kind: str, job: dict[str, Any], brain: Brain, hooks: dict[str, Any]
         rel, sha = write_asset(project, audio_io.wav_bytes(audio, mix.RATE), "wav")
         track, track_sha = write_asset(project, encode_aac(audio, mix.RATE), "m4a")
         return {"asset": rel, "sha": sha, "track": track, "track_sha": track_sha, **stats}
+    if kind == "transcode":  # a preset of a transcode job, sent to a worker (services/transcode_remote.py)
+        from moviegen.services.transcode_remote import run_step as transcode_step
+
+        return transcode_step(job, project)
     raise ValueError(f"unknown render step '{kind}'")
