@@ -34,7 +34,7 @@ def develop(
     from moviegen.core.errors import UsageError
 
     if sum([resume, redo, review, force or step]) > 1:
-        raise UsageError("--review, --resume, --redo and a new development (--force/--step) exclude each other",
+        raise UsageError("--review, --resume, --redo and --step/--force exclude each other",
                          f"e.g. 'moviegen develop {slug} --step', then 'moviegen develop {slug} --resume'")  # fmt: skip
     if note_text and not redo:
         raise UsageError("--note goes with --redo", f'moviegen develop {slug} --redo --note "more danger"')

@@ -11,6 +11,8 @@ def test_develop_stage_by_stage_across_processes():
     moviegen("new", "A keeper teaches a runaway to read the storm signals", "--slug", "steps", check=True)
     paused = moviegen("develop", "steps", "--step", check=True)
     assert "paused after logline" in paused.stderr and "--resume" in paused.stderr
+    looked = json.loads(moviegen("develop", "steps", "--review", "--json", check=True).stdout)
+    assert (looked["state"], looked["stage"]) == ("paused", "logline")  # and still waits: nothing was decided
     where = json.loads(moviegen("develop", "steps", "--resume", "--json", check=True).stdout)
     assert (where["state"], where["stage"]) == ("paused", "characters")
     redone = json.loads(moviegen("develop", "steps", "--redo", "--note", "older", "--json", check=True).stdout)
@@ -33,3 +35,7 @@ def test_develop_options_that_do_not_go_together_are_refused_in_one_line():
     assert proc.returncode != 0 and "exclude each other" in proc.stderr
     proc = moviegen("develop", "opts", "--redo")
     assert proc.returncode == 1 and "no story development waiting" in proc.stderr
+    proc = moviegen("develop", "opts", "--review")  # looking decides nothing, and says so
+    assert proc.returncode == 0 and "nothing waits for a decision" in proc.stdout + proc.stderr
+    proc = moviegen("develop", "opts", "--review", "--resume")
+    assert proc.returncode != 0 and "exclude each other" in proc.stderr

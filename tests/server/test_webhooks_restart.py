@@ -66,7 +66,10 @@ def test_a_brain_killed_with_1000_deliveries_queued_loses_none(tmp_path):
         finally:
             stop_brain(brain)
         assert brain.proc.returncode == -signal.SIGKILL
-        assert outbox(tmp_path) == {"pending": N}
+        # every message still queued: pending, or 'sending' when a first retry fell due just before the kill (a
+        # claim with a lease: the next brain takes it up again)
+        left = outbox(tmp_path)
+        assert set(left) <= {"pending", "sending"} and sum(left.values()) == N, left
         before = len(receiver.deliveries)
         assert all(d.answered == 503 for d in receiver.deliveries)
         refused = receiver.deliveries[:before]
