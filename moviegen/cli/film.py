@@ -116,7 +116,9 @@ def demo(
     """Make the demo film ('Lantern Road') from a premise, offline. Run again: it reuses finished work."""
     brain = context.brain(workers)
     if estimate:
-        return _print_estimate(brain.make_estimate(DEMO_PREMISE, title=DEMO_TITLE, slug=DEMO_SLUG, reuse=True), json_out)
+        return _print_estimate(
+            brain.make_estimate(DEMO_PREMISE, title=DEMO_TITLE, slug=DEMO_SLUG, reuse=True), json_out
+        )
     job = brain.film_make(DEMO_PREMISE, title=DEMO_TITLE, slug=DEMO_SLUG, reuse=True)
     report = follow_job(brain, job, quiet=json_out)
     if json_out:

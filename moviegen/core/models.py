@@ -41,7 +41,9 @@ def normalize_resolution(value: str) -> str:
     res = NAMED_RESOLUTIONS.get(str(value).strip().lower(), str(value).strip().lower())
     m = _RESOLUTION.fullmatch(res)
     if not m or not all(16 <= int(v) <= 4096 for v in m.groups()):
-        raise ValueError(f"'{value}' is not a resolution: use WIDTHxHEIGHT (16..4096 each) such as 1280x720, or 720p/1080p")
+        raise ValueError(
+            f"'{value}' is not a resolution: use WIDTHxHEIGHT (16..4096 each) such as 1280x720, or 720p/1080p"
+        )
     return res
 
 

@@ -216,7 +216,9 @@ class Settings(BaseSettings):
     )
     openrouter_model: str = Field(default="openai/gpt-4o-mini", validation_alias=AliasChoices("OPENROUTER_MODEL"))
     openai_compat_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_COMPAT_BASE_URL"))
-    openai_compat_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("OPENAI_COMPAT_API_KEY"))
+    openai_compat_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_COMPAT_API_KEY")
+    )
     openai_compat_model: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_COMPAT_MODEL"))
     fal_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("FAL_KEY"))
     fal_queue_url: str = Field(default="https://queue.fal.run", validation_alias=AliasChoices("FAL_QUEUE_URL"))

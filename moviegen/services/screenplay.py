@@ -42,7 +42,9 @@ def check_screenplay(data: bytes | str, name: str = "the screenplay") -> str:
 def import_screenplay(
     store: ProjectStore, path: Path, *, slug: str | None = None, title: str | None = None, fmt: FilmFormat | None = None
 ) -> Project:
-    return import_screenplay_text(store, read_screenplay_file(path), filename=path.name, slug=slug, title=title, fmt=fmt)
+    return import_screenplay_text(
+        store, read_screenplay_file(path), filename=path.name, slug=slug, title=title, fmt=fmt
+    )
 
 
 def import_screenplay_text(

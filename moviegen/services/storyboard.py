@@ -93,7 +93,9 @@ class Frames:
         return key, result["asset"]
 
 
-def board(project: Project, image_provider: str, sheets: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], str | None]:
+def board(
+    project: Project, image_provider: str, sheets: dict[str, str] | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
     """The shot list with each shot's still (if painted) and takes, and what is wrong with it, if anything:
     a shot list out of step with the screenplay still lists, it just cannot be painted until it is fixed."""
     path = locations.shots_file(project.path)

@@ -13,7 +13,9 @@ def test_cost_lists_every_call_of_a_project(tmp_path):
     report = json.loads(moviegen("cost", "keeper", "--json", "-n", "5", check=True).stdout)
     assert report["calls"] == 5 and report["total_usd"] == 0 and report["budget_usd"] is None  # one per stage
     assert report["entries"][0]["provider"] == "story-writer" and report["entries"][0]["stage"] == "story.screenplay"
-    assert set(report["by_stage"]) == {f"story.{s}" for s in ("logline", "characters", "places", "outline", "screenplay")}
+    assert set(report["by_stage"]) == {
+        f"story.{s}" for s in ("logline", "characters", "places", "outline", "screenplay")
+    }
     text = moviegen("cost", "keeper", check=True).stdout
     assert "0.0000 USD over 5 calls" in text and "no budget set" in text
     proc = moviegen("cost", "nope")

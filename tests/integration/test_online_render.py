@@ -321,7 +321,10 @@ def test_the_estimate_counts_sheets_clips_and_effects_before_anything_is_sent(tm
 
     fal, eleven = fakes
     settings = settings_for(tmp_path, fal, eleven)
-    settings.prices = {"fal": Price(per_image=0.03, per_second=0.05), "elevenlabs": Price(per_kchar=0.3, per_second=0.01)}
+    settings.prices = {
+        "fal": Price(per_image=0.03, per_second=0.05),
+        "elevenlabs": Price(per_kchar=0.3, per_second=0.01),
+    }
     brain = LocalBrain(settings, workers=1)
     try:
         new_project(brain, "estimate")

@@ -56,9 +56,7 @@ def test_events_reach_listeners_and_stopping_the_brain_checkpoints_a_render(tmp_
         async def listen():
             async with connect(brain.url.replace("http", "ws") + "/events") as ws:
                 await anyio.sleep(0.2)
-                await anyio.to_thread.run_sync(
-                    lambda: remote.store_document("an event", {"id": "e1"}, "lr")
-                )
+                await anyio.to_thread.run_sync(lambda: remote.store_document("an event", {"id": "e1"}, "lr"))
                 with anyio.fail_after(10):
                     while True:
                         event = json.loads(await ws.recv())
@@ -106,7 +104,9 @@ def test_remote_and_local_brains_are_one_protocol(brain):
         image = ImageRequest(project_id="lantern-road", prompt="a lamp room", width=320, height=180, location="SIGNAL TOWER", time_of_day="NIGHT",
                              framing="medium", characters=[CharacterLook(name="TOMAS", color="#aa3322", slot=1)])  # fmt: skip
         assert remote.generate_image(image).png == local.generate_image(image).png
-        speech = SpeechRequest(project_id="lantern-road", text="Fifty-nine minutes.", voice="en-us+m3", pitch=40, rate=150)
+        speech = SpeechRequest(
+            project_id="lantern-road", text="Fifty-nine minutes.", voice="en-us+m3", pitch=40, rate=150
+        )
         assert remote.generate_speech(speech).pcm == local.generate_speech(speech).pcm
         music = MusicRequest(project_id="lantern-road", duration=2.0, mood="tense")
         assert remote.generate_music(music).pcm == local.generate_music(music).pcm

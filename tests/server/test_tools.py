@@ -83,7 +83,9 @@ async def exercise_every_tool(s, slug: str) -> set[str]:
                                     "project_id": p})  # fmt: skip
     assert (await c("search_similar_workflows", {"project_id": p, "description": "test run"}))[0]["workflow_id"] == "w1"
     assert isinstance(await c("continuity_check", {"project_id": slug_sample}), list)
-    text = await c("generate_text", {"project_id": p, "task": "story.develop", "prompt": "A lighthouse keeper and a storm"})
+    text = await c(
+        "generate_text", {"project_id": p, "task": "story.develop", "prompt": "A lighthouse keeper and a storm"}
+    )
     assert json.loads(text["text"])["title"]
     img = await c("generate_image", {"project_id": p, "prompt": "a lighthouse at night", "width": 320, "height": 180})
     assert base64.b64decode(img["png_base64"])[:4] == b"\x89PNG"

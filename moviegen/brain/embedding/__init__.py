@@ -26,8 +26,15 @@ def _jina(settings, model=None):
 def register(registry) -> None:
     from moviegen.brain.providers.registry import ProviderSpec
 
-    registry.add(ProviderSpec("static-minilm", "embedding", _static, offline=True,
-                              description="static token table distilled from all-MiniLM-L6-v2 (offline, 256 dims)",
-                              configurable=True))
+    registry.add(
+        ProviderSpec(
+            "static-minilm",
+            "embedding",
+            _static,
+            offline=True,
+            description="static token table distilled from all-MiniLM-L6-v2 (offline, 256 dims)",
+            configurable=True,
+        )
+    )
     registry.add(ProviderSpec("jina", "embedding", _jina, offline=False,
                               description="Jina embeddings over HTTP (needs JINA_API_KEY)", configurable=True))  # fmt: skip

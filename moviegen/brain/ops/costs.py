@@ -39,8 +39,13 @@ class ProviderOps:
                     started = time.perf_counter()
                     try:
                         answer = self.router.provider("text", name, model or None).generate(
-                            TextRequest(task="providers.check", prompt="Answer with the word: ok", max_tokens=5))
-                        row["check"] = {"ok": True, "model": answer.model, "ms": round((time.perf_counter() - started) * 1000)}
+                            TextRequest(task="providers.check", prompt="Answer with the word: ok", max_tokens=5)
+                        )
+                        row["check"] = {
+                            "ok": True,
+                            "model": answer.model,
+                            "ms": round((time.perf_counter() - started) * 1000),
+                        }
                     except MoviegenError as exc:
                         row["check"] = {"ok": False, "error": exc.message}
                 chain.append(row)

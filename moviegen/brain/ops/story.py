@@ -67,7 +67,6 @@ class StoryOps:
         self.bus.publish("story.updated", project=project_id, name=name, digest=digest)
         return {"project_id": project_id, "name": name, "digest": digest}
 
-
     def story_share(self, project_id: str, node: str, into: str) -> dict[str, Any]:
         from moviegen.services.share import share
 

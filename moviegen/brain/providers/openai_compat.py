@@ -50,7 +50,6 @@ class OpenAICompat(ChatProvider):
         return f"OpenAICompat(url={self.api.url!r}, model={self.api.model!r})"
 
 
-
 def register(registry: Registry) -> None:
     registry.add(
         ProviderSpec(

@@ -63,7 +63,6 @@ class OpenRouter(ChatProvider):
         return f"OpenRouter(models={self.models!r})"
 
 
-
 def register(registry: Registry) -> None:
     registry.add(
         ProviderSpec(

@@ -141,8 +141,11 @@ class _BrainCollector:
             ("moviegen_brain_ws_connections_total", "MCP WebSocket connections accepted", m.ws_total),
             ("moviegen_brain_ws_rejected_total", "WebSocket connections refused at the door", m.ws_rejected),
             ("moviegen_brain_ws_messages_total", "MCP messages received over WebSocket", m.messages_in),
-            ("moviegen_brain_ws_quick_calls_total", "Of those, light tool calls answered without the SDK's session",
-             m.quick_calls),
+            (
+                "moviegen_brain_ws_quick_calls_total",
+                "Of those, light tool calls answered without the SDK's session",
+                m.quick_calls,
+            ),
             ("moviegen_brain_http_requests_total", "MCP streamable HTTP requests", m.http_requests),
             ("moviegen_brain_events_published_total", "Events published on the bus", brain.bus.published),
         ]

@@ -245,8 +245,14 @@ def build_graph(run: _Run):
             tl.total_frames,
             tl.fmt.fps,
             RENDER_VERSION,
-            *([effects] if (effects := media_steps.placed_effects(tl, state.get("effects") or {})
-                            + uploads.scene_sounds(project, tl)) else []),
+            *(
+                [effects]
+                if (
+                    effects := media_steps.placed_effects(tl, state.get("effects") or {})
+                    + uploads.scene_sounds(project, tl)
+                )
+                else []
+            ),
         )
         mix_job = {
             "project": root,

@@ -110,7 +110,9 @@ def test_a_changed_prompt_is_asked_again(tmp_path, fake, sample_text, monkeypatc
     try:
         asked(brain)
         original = assistant.prompt_text()
-        monkeypatch.setattr(assistant, "prompt_text", lambda: original.replace("script supervisor", "continuity editor"))
+        monkeypatch.setattr(
+            assistant, "prompt_text", lambda: original.replace("script supervisor", "continuity editor")
+        )
         asked(brain)
         assert len(fake.requests) == 2 and "continuity editor" in fake.requests[1].body["messages"][0]["content"]
         digests = {json.dumps(e["request"]) for e in brain.cost_report(SLUG, entries=10)["entries"]}

@@ -134,7 +134,9 @@ async def upload(request: Request) -> Response:
             raise UsageError("no file was sent", "choose a file, then Replace")
         data = await file.read(MAX_FILE + 1)
         if len(data) > MAX_FILE:
-            raise UsageError(f"{file.filename} is over {MAX_FILE >> 20} MiB", "a screenplay is text: send the .fountain")
+            raise UsageError(
+                f"{file.filename} is over {MAX_FILE >> 20} MiB", "a screenplay is text: send the .fountain"
+            )
         try:
             text = data.decode("utf-8-sig").replace("\r\n", "\n")
         except UnicodeDecodeError:
