@@ -211,3 +211,20 @@ def test_screenplay_saves_of_different_scenes_merge(world):
         assert third.status_code == 200 and "merged" in third.text
         on_disk = (world.project_path() / "screenplay.fountain").read_text()
         assert "All of it." in on_disk and "chewed pencil" in on_disk and "by midnight" not in on_disk
+
+
+def test_a_line_of_the_screenplay_takes_comments_and_shows_how_many(world):
+    with client(world, "viewer") as c:
+        page = c.get(f"/p/{SLUG}/text/screenplay").text
+        first = re.search(r'<details class="line-comments" id="line-1-1"><summary><b>([A-Z][A-Z ]+)</b> ([^<(]+)', page)
+        assert first is not None, "no line to comment on in scene 1"
+        r = c.post(f"/p/{SLUG}/comments", data={"target": "line:1:1", "text": "Say it quieter"}, headers=csrf(c))
+        assert r.status_code == 200 and "Say it quieter" in r.text
+        page = c.get(f"/p/{SLUG}/text/screenplay").text
+        line = re.search(r'id="line-1-1"><summary>.*?</summary>', page, re.S).group(0)
+        assert line.endswith("(1)</summary>")  # the count on the line itself
+        assert "Comment on a line of scene 1 (1)" in page
+        listed = c.get(f"/p/{SLUG}/comments", params={"target": "line:1:1"}).text
+        assert "Say it quieter" in listed
+    texts = [json.loads(x) for x in (world.project_path() / "comments.jsonl").read_text().splitlines()]
+    assert {"target": "line:1:1", "text": "Say it quieter"}.items() <= texts[-1].items()

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import difflib
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Markdown
+from textual.widgets import Button, Markdown, Static
 
 from moviegen.core.errors import ConflictError, MoviegenError
 from moviegen.tui.panes.base import Pane
@@ -25,7 +26,7 @@ STORY_FILES = ("logline", "bible", "outline")
 
 
 class StoryPane(Pane):
-    WATCHES = frozenset({"screenplay", "story"})
+    WATCHES = frozenset({"screenplay", "story", "comments"})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("f8", "reload_screenplay", "Reload"),
@@ -38,6 +39,8 @@ class StoryPane(Pane):
         self.saving: set[str] | None = None  # while a save is on its way: the digests announced meanwhile
         self.notes: dict[str, str] = {}  # the story files as shown
         self.review: dict | None = None  # where development stands, when it waits for approval
+        self.scene: str | None = None  # the scene the editor's cursor is in ('1', '2', …), for its comments
+        self._row = -1  # the editor row that scene was found for
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -51,7 +54,9 @@ class StoryPane(Pane):
                 yield Markdown(id="logline")
                 yield Markdown(id="bible")
                 yield Markdown(id="outline")
-            yield FountainArea(id="screenplay")
+            with Vertical(id="editor"):
+                yield FountainArea(id="screenplay")
+                yield Static("", id="scene-comments")
 
     def on_mount(self) -> None:
         self.reload()
@@ -143,7 +148,39 @@ class StoryPane(Pane):
         elif where["state"] == "paused":
             self.app.notify(f"{where['stage']} written by {where.get('by')}: F9 approves, F10 redoes")
 
+    # ------------------------------------------------------------------ comments on the scene at the cursor
+    def on_text_area_selection_changed(self, event: FountainArea.SelectionChanged) -> None:
+        area = self.query_one(FountainArea)
+        row = area.cursor_location[0]
+        if row == self._row:
+            return  # typing along a line: the same scene (counting the headings above costs a pass over them)
+        self._row = row
+        scene = scene_at(area.document.lines, row)
+        if scene != self.scene:
+            self.scene = scene
+            self._scene_comments()
+
+    def _scene_comments(self) -> None:
+        """The comments on the scene the cursor is in and on its lines (from the web view or any client)."""
+        scene = self.scene
+        box = self.query_one("#scene-comments", Static)
+        if scene is None:
+            box.display = False
+            return
+
+        def show(comments: list[dict]) -> None:
+            if scene != self.scene:
+                return  # the cursor moved on meanwhile
+            mine = [c for c in comments if c["target"] == f"scene:{scene}" or c["target"].startswith(f"line:{scene}:")]
+            box.update(comments_markup(scene, mine))
+            box.display = bool(mine)
+
+        self.background(lambda: self.brain.comment_list(self.slug, None, 200), show, group="scene-comments")
+
     def changed(self, what: str, digest: str | None) -> None:
+        if what == "comments":  # a comment from the web view or anyone: only the comments are read again
+            self._scene_comments()
+            return
         if what == "screenplay" and digest is not None:
             if self.saving is not None:  # ours or another's: known once our save answers
                 self.saving.add(digest)
@@ -233,3 +270,24 @@ def stage_markdown(where: dict) -> str:
     else:
         body = "```\n" + result.get("screenplay", "")[:4000] + "\n```"
     return head + body
+
+
+def scene_at(lines: list[str], row: int) -> str | None:
+    """The scene (counted from 1, as comments name it: ``scene:N``, ``line:N:M``) the line ``row`` is in; None
+    before the first scene heading."""
+    from moviegen.services.merge3 import is_heading
+
+    count = sum(1 for line in lines[: row + 1] if is_heading(line))
+    return str(count) if count else None
+
+
+def comments_markup(scene: str, comments: list[dict]) -> str:
+    """The last five comments on a scene and its lines, each with who wrote it and where."""
+    rows = []
+    for c in comments[-5:]:
+        where = "the scene" if c["target"].startswith("scene:") else f"line {c['target'].rsplit(':', 1)[1]}"
+        rows.append(
+            f"[b]{escape(c['who'])}[/b] [dim]({escape(c.get('role') or '')}, {where})[/dim] {escape(c['text'])}"
+        )
+    more = f" [dim](last 5 of {len(comments)})[/dim]" if len(comments) > 5 else ""
+    return f"[b]comments on scene {scene}[/b]{more}\n" + "\n".join(rows)

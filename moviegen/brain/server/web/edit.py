@@ -58,8 +58,22 @@ def units(request: Request, project: str, name: str, text: str, comments: list[d
         heading = merge3.is_heading(unit.splitlines()[0]) if unit.strip() else False
         scene += heading
         key = str(scene) if heading else None
-        out.append({"text": unit.strip("\n"), "scene": key, "comments": counts.get(f"scene:{key}", 0)})
+        lines = [{**line, "comments": counts.get(f"line:{key}:{line['n']}", 0)} for line in spoken(unit)] if key else []
+        out.append({"text": unit.strip("\n"), "scene": key, "comments": counts.get(f"scene:{key}", 0), "lines": lines})
     return out
+
+
+def spoken(unit: str) -> list[dict]:
+    """A scene's dialogue lines, numbered from 1 in the scene (a comment's ``line:SCENE:N``): who and what."""
+    from moviegen.core.fountain import parse
+    from moviegen.core.scenes import scenes_of
+
+    try:
+        scenes = scenes_of(parse(unit))
+    except Exception:  # noqa: BLE001 - a scene the parser cannot read still shows, without its lines
+        return []
+    beats = [b for b in scenes[0].beats if b.kind == "dialogue"] if scenes else []
+    return [{"n": i, "who": b.character, "text": b.text} for i, b in enumerate(beats, 1)]
 
 
 async def text_context(request: Request, project: str, name: str) -> dict:
