@@ -41,6 +41,12 @@ def test_the_comments_of_the_scene_at_the_cursor_show_under_the_editor():
             await until(pilot, lambda: "Hold the wide shot" in str(box.render()), what="the new comment")
             area.move_cursor((0, 0))
             await until(pilot, lambda: not box.display, what="no scene at the top")
+            # a scene written above it: the lines below are in scene 2 now, and show scene 2's comments
+            heading = area.text.splitlines().index("EXT. HARBOUR WALL - DUSK")
+            area.insert("INT. BOATHOUSE - DAY\n\nNets drying.\n\n", location=(heading, 0))
+            area.move_cursor((area.text.splitlines().index("ADA"), 0))
+            await until(pilot, lambda: "another scene" in str(box.render()), what="scene 2's comments")
+            assert "comments on scene 2" in str(box.render()) and "Say it like" not in str(box.render())
 
     asyncio.run(main())
 

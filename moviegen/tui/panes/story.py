@@ -8,6 +8,7 @@ here, in another studio or with 'moviegen develop --step'."""
 
 from __future__ import annotations
 
+import bisect
 import difflib
 
 from rich.markup import escape
@@ -41,6 +42,10 @@ class StoryPane(Pane):
         self.review: dict | None = None  # where development stands, when it waits for approval
         self.scene: str | None = None  # the scene the editor's cursor is in ('1', '2', …), for its comments
         self._row = -1  # the editor row that scene was found for
+        self._headings: list[int] | None = None  # the scene headings' rows in the editor's text (None: to count)
+
+    def on_text_area_changed(self, event: FountainArea.Changed) -> None:
+        self._headings, self._row = None, -1  # the text changed: count the headings again at the next move
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -155,7 +160,10 @@ class StoryPane(Pane):
         if row == self._row:
             return  # typing along a line: the same scene (counting the headings above costs a pass over them)
         self._row = row
-        scene = scene_at(area.document.lines, row)
+        if self._headings is None:  # once per change of the text: the rows of the scene headings
+            self._headings = heading_rows(area.document.lines)
+        count = bisect.bisect_right(self._headings, row)
+        scene = str(count) if count else None
         if scene != self.scene:
             self.scene = scene
             self._scene_comments()
@@ -272,12 +280,17 @@ def stage_markdown(where: dict) -> str:
     return head + body
 
 
+def heading_rows(lines: list[str]) -> list[int]:
+    """The rows of the scene headings, in order."""
+    from moviegen.services.merge3 import is_heading
+
+    return [row for row, line in enumerate(lines) if is_heading(line)]
+
+
 def scene_at(lines: list[str], row: int) -> str | None:
     """The scene (counted from 1, as comments name it: ``scene:N``, ``line:N:M``) the line ``row`` is in; None
     before the first scene heading."""
-    from moviegen.services.merge3 import is_heading
-
-    count = sum(1 for line in lines[: row + 1] if is_heading(line))
+    count = bisect.bisect_right(heading_rows(lines), row)
     return str(count) if count else None
 
 
