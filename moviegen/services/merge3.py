@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-# a Fountain scene heading: INT./EXT./EST./INT./EXT./I/E (with a dot or a space), or a forced heading '.X'
-_SCENE = re.compile(r"^(?:(?:INT|EXT|EST|INT\.?/EXT|I/E)[. ]|\.(?=[A-Za-z0-9]))", re.IGNORECASE)
+from moviegen.core.fountain.rules import starts_scene
+
 _SECTION = re.compile(r"^#{1,6} ")
 
 
@@ -55,8 +55,8 @@ def sections(text: str) -> list[str]:
 
 
 def is_heading(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith("..") and bool(_SCENE.match(stripped))
+    """A Fountain scene heading (INT./EXT./EST./I/E with a dot or a space, or a forced '.X'): core's rule."""
+    return starts_scene(line)
 
 
 def merge_units(base: Sequence[str], ours: Sequence[str], theirs: Sequence[str]) -> tuple[list[str], list[str]]:

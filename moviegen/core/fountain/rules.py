@@ -44,3 +44,14 @@ def is_transition(line: str) -> bool:
 
 def is_scene_heading(line: str) -> bool:
     return bool(SCENE_RE.match(line))
+
+
+# a line that starts a scene, read on its own (no blank-line context): INT./EXT. and the like, or a forced '.HEADING'
+SCENE_LINE_RE = re.compile(r"^(?:(?:INT|EXT|EST|INT\.?/EXT|I/E)[. ]|\.(?=[A-Za-z0-9]))", re.IGNORECASE)
+
+
+def starts_scene(line: str) -> bool:
+    """Whether ``line`` alone starts a scene: how the web view and the studio count scenes for comments
+    (``scene:N``) and how the three-way merge cuts a screenplay (services/merge3.py)."""
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("..") and bool(SCENE_LINE_RE.match(stripped))

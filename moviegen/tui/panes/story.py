@@ -282,9 +282,9 @@ def stage_markdown(where: dict) -> str:
 
 def heading_rows(lines: list[str]) -> list[int]:
     """The rows of the scene headings, in order."""
-    from moviegen.services.merge3 import is_heading
+    from moviegen.core.fountain.rules import starts_scene
 
-    return [row for row, line in enumerate(lines) if is_heading(line)]
+    return [row for row, line in enumerate(lines) if starts_scene(line)]
 
 
 def scene_at(lines: list[str], row: int) -> str | None:
