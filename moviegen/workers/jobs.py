@@ -67,6 +67,11 @@ class Job:
             out.pop("log")
         return out
 
+    def progressed(self, stage: str, done: int, total: int) -> None:
+        """A stage's progress. The stages are replaced, never changed in place: views handed to other threads (an
+        in-process follower draws its bars from one) hold a dict no one changes under them."""
+        self.stages = {**self.stages, stage: {"done": done, "total": total}}
+
     def note(self, line: str) -> None:
         self.log.append(f"{time.strftime('%H:%M:%S')} {line}")
 
@@ -271,7 +276,7 @@ class JobManager:
                     f"resume it with 'moviegen job retry {job.id}': finished steps are kept",
                 )
             if event.stage:
-                job.stages[event.stage] = {"done": event.done, "total": event.total}
+                job.progressed(event.stage, event.done, event.total)
             if event.kind in ("stage.done", "warning", "resume") or event.kind.startswith("render"):
                 job.note(f"{event.stage or event.kind}: {event.message or f'{event.done}/{event.total}'}")
             self._save(job)
