@@ -421,7 +421,7 @@ def test_the_fake_counts_the_requests_in_flight(make):
         while server.in_flight and time.monotonic() < deadline:
             time.sleep(0.01)
         assert server.peak_in_flight == 5 and server.in_flight == 0
-        assert 0.6 <= elapsed < 1.5
+        assert 0.6 <= elapsed < 2.7  # two rounds of five at once (one at a time would be 3 s; a busy machine is slow)
         server.reset_peak()
         provider.generate(ask())
         assert server.peak_in_flight == 1
