@@ -162,8 +162,7 @@ class StoryPane(Pane):
         self._row = row
         if self._headings is None:  # once per change of the text: the rows of the scene headings
             self._headings = heading_rows(area.document.lines)
-        count = bisect.bisect_right(self._headings, row)
-        scene = str(count) if count else None
+        scene = scene_in(self._headings, row)
         if scene != self.scene:
             self.scene = scene
             self._scene_comments()
@@ -287,11 +286,16 @@ def heading_rows(lines: list[str]) -> list[int]:
     return [row for row, line in enumerate(lines) if starts_scene(line)]
 
 
-def scene_at(lines: list[str], row: int) -> str | None:
-    """The scene (counted from 1, as comments name it: ``scene:N``, ``line:N:M``) the line ``row`` is in; None
-    before the first scene heading."""
-    count = bisect.bisect_right(heading_rows(lines), row)
+def scene_in(headings: list[int], row: int) -> str | None:
+    """The scene (counted from 1, as comments name it: ``scene:N``, ``line:N:M``) the line ``row`` is in, given
+    the rows of the scene headings; None before the first one."""
+    count = bisect.bisect_right(headings, row)
     return str(count) if count else None
+
+
+def scene_at(lines: list[str], row: int) -> str | None:
+    """:func:`scene_in` for the text's own lines."""
+    return scene_in(heading_rows(lines), row)
 
 
 def comments_markup(scene: str, comments: list[dict]) -> str:
