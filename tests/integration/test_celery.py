@@ -303,11 +303,21 @@ def test_a_step_a_dying_worker_took_off_its_queue_is_sent_again(redis, s3, tmp_p
         if key.startswith(("MOVIEGEN_", "AWS_")):
             monkeypatch.setenv(key, value)
     reset_settings()
-    monkeypatch.setattr(celery_runner, "NO_WORKER_CHECK", 1.0)  # look for lost steps after 1 s, not 30
+    # no check while no worker is up (it would rightly say "no worker"; a worker can take seconds to start on a
+    # busy machine); once one is, look for lost steps after 1 s, not 30
+    monkeypatch.setattr(celery_runner, "NO_WORKER_CHECK", 3600.0)
     client = redis_lib.Redis.from_url(cluster.redis_url)
     with CeleryRunner(get_settings()) as runner:
         took: list[float] = []
-        thread = threading.Thread(target=lambda: took.append(runner.round_trip()), daemon=True)
+        failed: list[BaseException] = []
+
+        def round_trip() -> None:
+            try:
+                took.append(runner.round_trip())
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                failed.append(exc)
+
+        thread = threading.Thread(target=round_trip, daemon=True)
         thread.start()  # a no-op step, sent while no worker is up
         deadline = time.monotonic() + 10
         while not client.llen("render"):
@@ -315,6 +325,8 @@ def test_a_step_a_dying_worker_took_off_its_queue_is_sent_again(redis, s3, tmp_p
             time.sleep(0.02)
         assert client.lpop("render") and not client.llen("render") and not client.hlen("unacked")  # lost
         with caplog.at_level("WARNING", logger="moviegen.workers.celery_runner"), workers(cluster, tmp_path, 1):
+            monkeypatch.setattr(celery_runner, "NO_WORKER_CHECK", 1.0)
             thread.join(60)
             assert not thread.is_alive(), "the lost step was never sent again: the render would wait forever"
+        assert not failed, failed
         assert took and any("sending 1 step(s) again" in r.message for r in caplog.records)
