@@ -1,6 +1,8 @@
 """What every pane shares: its project (set by the screen, with where the project stood when it was opened),
 the brain to call, and background calls that never touch widgets from their thread and never take the app
-down — a failure becomes an error dialog."""
+down — a failure becomes an error dialog. A call superseded by a newer one of its group (``exclusive``) does not
+show its answer: the newer call's answer is the one that holds (a develop that returns its pause after the
+approval of that pause has started would show the pause again)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from functools import partial
 from typing import Any
 
 from textual.containers import Vertical
+from textual.worker import get_current_worker
 
 from moviegen.core.errors import MoviegenError
 
@@ -52,5 +55,5 @@ class Pane(Vertical):
         except Exception as exc:  # noqa: BLE001 - one failing call never takes the studio down
             self.app.call_from_thread(self.app.show_error, MoviegenError(f"{type(exc).__name__}: {exc}"))
             return
-        if done is not None:
+        if done is not None and not get_current_worker().is_cancelled:  # superseded by a newer call of its group
             self.app.call_from_thread(done, result)
