@@ -27,9 +27,15 @@ async def settle(app, pilot) -> None:
 
 
 async def until(pilot, condition, timeout: float = 120.0, what: str = "the app") -> None:
+    """Wait for ``condition``; an error the studio shows meanwhile fails at once, saying what it was."""
+    from moviegen.tui.widgets.dialogs import ErrorDialog
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
+        screen = pilot.app.screen
+        if isinstance(screen, ErrorDialog):
+            raise AssertionError(f"waiting for {what}, the studio showed an error: {screen.message} ({screen.hint})")
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
