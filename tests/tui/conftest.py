@@ -41,6 +41,15 @@ async def until(pilot, condition, timeout: float = 120.0, what: str = "the app")
         await pilot.pause(0.05)
 
 
+async def click_drawn(app, pilot, selector: str) -> None:
+    """Click a widget once it is drawn: a click the moment its box is shown lands where the layout has not put
+    it yet (and nothing happens — seen in CI as a flow that never went on)."""
+    widget = app.screen.query_one(selector)
+    await until(pilot, lambda: widget.display and widget.region.area > 0, 10, f"{selector} on screen")
+    await settle(app, pilot)
+    await pilot.click(selector)
+
+
 async def open_first_project(app, pilot):
     """From the projects list, open the first project and wait until its tabs have read it."""
     from moviegen.tui.screens.project import ProjectScreen

@@ -18,7 +18,7 @@ from moviegen.tui.screens.project import ProjectScreen
 from moviegen.tui.screens.projects import ProjectsScreen
 from moviegen.tui.widgets.dialogs import ConfirmDialog, ErrorDialog, PromptDialog, TextDialog
 from moviegen.tui.widgets.fountain_area import FountainArea
-from tests.tui.conftest import make_brain, open_first_project, settle, type_text, until
+from tests.tui.conftest import click_drawn, make_brain, open_first_project, settle, type_text, until
 
 pytestmark = [pytest.mark.tui]
 
@@ -57,13 +57,8 @@ def test_create_develop_plan_render_and_open_the_film(tmp_path, monkeypatch):
             await until(pilot, lambda: isinstance(app.screen, ProjectScreen))
             screen = app.screen
             await pilot.press("ctrl+d")  # a stage at a time: approve all the rest at the first pause
-            approve_all = screen.query_one("#approve-all")
             await until(pilot, lambda: screen.pane("story").review is not None, what="the logline for approval")
-            # a button can be clicked once it is drawn: the box has just been shown (a click before its layout
-            # lands elsewhere, and nothing would ever be approved — seen in CI)
-            await until(pilot, lambda: approve_all.region.area > 0, 10, "the approval buttons")
-            await settle(app, pilot)
-            await pilot.click("#approve-all")
+            await click_drawn(app, pilot, "#approve-all")
             await until(pilot, lambda: screen.pane("story").review is None, 10, "the click on All")
             await until(pilot, lambda: "EXT." in screen.query_one(FountainArea).text
                         or "INT." in screen.query_one(FountainArea).text, what="the screenplay", timeout=120)  # fmt: skip

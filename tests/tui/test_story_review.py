@@ -11,7 +11,7 @@ from textual.widgets import Markdown
 from moviegen.tui.app import create_app
 from moviegen.tui.widgets.dialogs import PromptDialog
 from moviegen.tui.widgets.fountain_area import FountainArea
-from tests.tui.conftest import make_brain, open_first_project, settle, type_text, until
+from tests.tui.conftest import click_drawn, make_brain, open_first_project, settle, type_text, until
 
 pytestmark = [pytest.mark.tui]
 PREMISE = "A retired lighthouse keeper teaches a stray girl to read the storm signals"
@@ -38,14 +38,14 @@ def test_approve_redo_and_approve_all_in_the_story_tab_by_key_and_button():
             await until(pilot, lambda: story.review is not None and story.review["stage"] == "characters",
                         what="the characters")  # fmt: skip
             before = shown(screen)
-            await pilot.click("#redo-stage")
+            await click_drawn(app, pilot, "#redo-stage")
             await until(pilot, lambda: isinstance(app.screen, PromptDialog), what="the note dialog")
             await type_text(pilot, "older")
             await pilot.press("enter")
             await until(pilot, lambda: story.review is not None and story.review["variants"] == {"characters": 1},
                         what="the characters again")  # fmt: skip
             assert shown(screen) != before and "Characters — for approval" in shown(screen)
-            await pilot.click("#approve-all")
+            await click_drawn(app, pilot, "#approve-all")
             await until(pilot, lambda: "INT." in screen.query_one(FountainArea).text
                         or "EXT." in screen.query_one(FountainArea).text, what="the screenplay")  # fmt: skip
             assert story.review is None and not story.query_one("#review").display
