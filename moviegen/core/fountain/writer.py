@@ -66,11 +66,12 @@ def _element(e: Element) -> str:  # noqa: C901 - one branch per element type
 
 def _action_needs_force(lines: list[str]) -> bool:
     first = lines[0].strip()
-    single = len(lines) == 1
+    # the parser reads a line of spaces after the first as blank: the first line then stands alone
+    alone = len(lines) == 1 or not lines[1].strip()
     return (
         not first
         or first.startswith(_SPECIAL)
         or rules.PAGE_BREAK_RE.match(first) is not None
-        or (single and (rules.is_scene_heading(first) or rules.is_transition(first)))
-        or (not single and rules.is_character_cue(first))
+        or (alone and (rules.is_scene_heading(first) or rules.is_transition(first)))
+        or (not alone and rules.is_character_cue(first))
     )
