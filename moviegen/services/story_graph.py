@@ -8,7 +8,9 @@ text, only where it says so ("Mara lifts the lantern", "she wears a red coat").
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,23 +48,34 @@ class StoryGraph:
 
 
 def _sources(project: Project) -> tuple[Path, ...]:
+    return _sources_at(project.path)
+
+
+@functools.lru_cache(maxsize=512)
+def _sources_at(root: Path) -> tuple[Path, ...]:
     return (
-        locations.screenplay_file(project.path),
-        locations.shots_file(project.path),
-        locations.story_dir(project.path) / "bible.md",
-        locations.story_dir(project.path) / "logline.md",
-        locations.story_dir(project.path) / "outline.md",
-        locations.models_3d_file(project.path),
-        locations.shared_file(project.path),
+        locations.screenplay_file(root),
+        locations.shots_file(root),
+        locations.story_dir(root) / "bible.md",
+        locations.story_dir(root) / "logline.md",
+        locations.story_dir(root) / "outline.md",
+        locations.models_3d_file(root),
+        locations.shared_file(root),
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _source_names(root: Path) -> tuple[str, ...]:
+    return tuple(map(str, _sources_at(root)))
+
+
 def sources_signature(project: Project) -> tuple:
-    """Cheap (stat only) stand-in for the digest, to skip re-hashing files that were not touched."""
+    """Cheap (stat only) stand-in for the digest, to skip re-hashing files that were not touched. Every call of
+    a project's memory checks it (twice for a quick call): the paths are made once per project folder."""
     out = []
-    for path in _sources(project):
+    for name in _source_names(project.path):
         try:
-            st = path.stat()
+            st = os.stat(name)
             out.append((st.st_mtime_ns, st.st_size, st.st_ino))
         except OSError:
             out.append(None)
