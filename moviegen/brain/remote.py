@@ -150,6 +150,9 @@ class RemoteBrain(_Calls):
                     self._connect()
                 return self._request("tools/call", {"name": name, "arguments": args})
             except InvalidStatus as exc:
+                if exc.response.status_code == 408 and attempt == 1:  # our head came too late (a stalled client):
+                    self._drop()  # HTTP says a 408 may be retried on a new connection
+                    continue
                 raise _refused(self.url, exc) from None
             except ssl.SSLError as exc:
                 self._drop()

@@ -113,3 +113,81 @@ def test_remote_and_local_brains_are_one_protocol(brain):
     finally:
         remote.close()
         local.close()
+
+
+class FrontDoor:
+    """A TCP front for a real brain on 127.0.0.1 that answers the first ``refuse`` connections with the brain's
+    own 408 (its head came too late, as a stalled client's does) and passes the others through."""
+
+    def __init__(self, target_port: int, refuse: int) -> None:
+        import socket
+        import threading
+
+        self.target, self.refuse, self.seen = target_port, refuse, 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import socket
+        import threading
+
+        from moviegen.brain.server.door import TOO_SLOW
+
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            self.seen += 1
+            if self.seen <= self.refuse:
+                conn.recv(65536)
+                conn.sendall(TOO_SLOW.raw())
+                conn.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            for a, b in ((conn, upstream), (upstream, conn)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.mark.integration
+def test_a_408_for_a_head_that_came_too_late_is_tried_once_more_on_a_new_connection(tmp_path):
+    """Seen in CI: a client stalled between its TLS handshake and its request head on a loaded machine, and the
+    brain's slow-head guard answered 408. HTTP lets a client retry a 408 on a new connection; RemoteBrain does,
+    once — a brain that keeps refusing is still one clear line."""
+    _world(tmp_path)
+    brain = start_brain(tmp_path)
+    port = int(brain.url.rsplit(":", 1)[1])
+    once, always = FrontDoor(port, refuse=1), FrontDoor(port, refuse=99)
+    try:
+        remote = RemoteBrain(f"ws://127.0.0.1:{once.port}/mcp/ws")
+        try:
+            assert remote.call("whoami")["role"] == "admin" and once.seen == 2
+        finally:
+            remote.close()
+        stubborn = RemoteBrain(f"ws://127.0.0.1:{always.port}/mcp/ws")
+        with pytest.raises(BrainUnavailable, match="refused the connection: no complete request head"):
+            stubborn.call("whoami")
+        assert always.seen == 2  # tried twice, not forever
+    finally:
+        once.close()
+        always.close()
+        stop_brain(brain)
