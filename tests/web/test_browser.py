@@ -264,6 +264,15 @@ def test_screenshots_of_every_page_on_a_desktop_and_a_phone(browser, world):
     page.goto("/login")
     shot(page, "login-390")
     context.close()
+    for viewport, size in ((DESKTOP, "1280"), (PHONE, "390"), ({"width": 360, "height": 740}, "360")):
+        context = browser.new_context(viewport=viewport, base_url=world.url)  # the local user: a producer's pages
+        page = context.new_page()
+        for name, path in (("exports", "/exports"), ("members", "/members")):
+            page.goto(f"/p/{SLUG}{path}")
+            assert page.locator("h1").inner_text() == name.capitalize()
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], (name, size)
+            shot(page, f"{name}-{size}")
+        context.close()
     narrow = person(browser, world, "dan", {"width": 360, "height": 740})  # the narrowest phone
     for path in ("", "/text/screenplay", "/text/bible", "/board", "/film", "/ask"):
         narrow.goto(f"/p/{SLUG}{path}")

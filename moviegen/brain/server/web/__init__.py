@@ -87,7 +87,7 @@ def _with(action: str, endpoint):
 
 
 def routes() -> list:
-    from moviegen.brain.server.web import ask, board, edit, exports, pages
+    from moviegen.brain.server.web import ask, board, edit, exports, members, pages
 
     p = "/p/{project}"
     return [
@@ -119,6 +119,10 @@ def routes() -> list:
         Route(p + "/part/exports", exports.exports_part),
         Route(p + "/exports", exports.export_post, methods=["POST"]),
         Route(p + "/exports/{name:path}", exports.download),
+        Route(p + "/members", members.members_page),
+        Route(p + "/part/members", members.members_part),
+        Route(p + "/members", members.share_post, methods=["POST"]),
+        Route(p + "/members/{name}/remove", members.unshare_post, methods=["POST"]),
         Route(p + "/ask", ask.ask_page),
         Route(p + "/ask", ask.ask_post, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import ValidationError
 from starlette.requests import Request
 
 from moviegen.brain.server.access import may
@@ -30,7 +31,13 @@ async def call(request: Request, name: str, /, **arguments: Any) -> Any:
     ctx = Context(request_context=SimpleNamespace(request=request), mcp_server=mcp)
     try:
         result = await mcp.call_tool(name, arguments, ctx)
-    except ToolError as exc:  # the SDK's own argument check
+    except ToolError as exc:  # the SDK's own argument check: which field, and what is wrong with it
+        cause = exc.__cause__
+        if isinstance(cause, ValidationError) and cause.errors():
+            err = cause.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            raise UsageError(f"invalid {field or 'arguments'} for {name}: {err['msg']}",
+                             "check the form and try again") from None  # fmt: skip
         message = str(exc).removeprefix(f"Error executing tool {name}: ").splitlines()[0]
         raise UsageError(f"invalid arguments for {name}: {message}", "check the form and try again") from None
     data = result.structured_content

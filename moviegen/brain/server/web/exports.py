@@ -10,7 +10,7 @@ import typing
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from moviegen.brain.server.web.calls import allowed, call
+from moviegen.brain.server.web.calls import call
 from moviegen.brain.server.web.pages import checked, guarded, project_context, web
 from moviegen.brain.server.web.render import page, part
 from moviegen.core import locations
@@ -51,8 +51,7 @@ def servable(folder, name: str) -> bool:
 
 
 def context(request: Request, project: str) -> dict:
-    return {"files": listing(request, project), "formats": [(f, LABELS.get(f, f)) for f in FORMATS],
-            "can_produce": allowed(request, "produce", project)}  # fmt: skip
+    return {"files": listing(request, project), "formats": [(f, LABELS.get(f, f)) for f in FORMATS]}
 
 
 async def exports_page(request: Request) -> Response:

@@ -58,7 +58,7 @@ def project_context(request: Request, project: str, tab: str) -> dict:
 
     return {"project": project, "tab": tab, "role": role_of(request, project),
             "viewers": web(request).presence.viewers(project), "can_write": allowed(request, "write", project),
-            "can_direct": allowed(request, "direct", project)}  # fmt: skip
+            "can_direct": allowed(request, "direct", project), "can_produce": allowed(request, "produce", project)}  # fmt: skip
 
 
 # ---------------------------------------------------------------- login
