@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from tests.web.conftest import PASSWORD, SLUG
 from tests.web.test_pages import client, csrf
@@ -73,3 +74,26 @@ def test_only_producers_see_the_page_or_change_members(world):
             assert c.post(f"/p/{SLUG}/members/vera/remove", headers=csrf(c)).status_code == 403
     with client(world) as c:
         assert rows(c.get(f"/p/{SLUG}/members").text) == {"dan": "director", "vera": "viewer", "wendy": "writer"}
+
+
+def test_an_open_members_page_hears_a_change_made_elsewhere(world):
+    """The page's live part is told when anyone shares or unshares (here: the CLI's tool through the brain), and
+    fetches itself (the push sends no HTML for a part it does not render)."""
+    from websockets.sync.client import connect
+
+    part = {"id": "members", "src": f"/p/{SLUG}/part/members", "live": "project.shared project.unshared"}
+    with client(world) as c:
+        assert 'data-live="project.shared project.unshared"' in c.get(f"/p/{SLUG}/members").text
+        with connect(world.url.replace("http", "ws") + f"/p/{SLUG}/live") as ws:  # the local user's page
+            ws.send(json.dumps({"parts": [part]}))
+            time.sleep(0.3)  # the socket has read its parts
+            shared = c.post(f"/p/{SLUG}/members", data={"name": "olga", "role": "writer"}, headers=csrf(c))
+            assert shared.status_code == 200
+            got = {}
+            deadline = time.monotonic() + 10
+            while "members" not in got:
+                message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+                got[message.get("id") or message["kind"]] = message
+            assert "project.shared" in got and got["members"]["kind"] == "part" and got["members"]["html"] is None
+        assert rows(c.get(part["src"]).text)["olga"] == "writer"  # what the page then fetches
+        c.post(f"/p/{SLUG}/members/olga/remove", headers=csrf(c))
