@@ -30,6 +30,9 @@ from moviegen.workers.events import EventBus
 LOG_LINES = 200
 ACTIVE = ("queued", "running")
 SAVE_EVERY = 1.0  # seconds between progress writes to the index (status changes are written at once)
+# seconds a resumed render waits for the project's render lock: the brain that was stopped records its job as
+# interrupted after a few seconds, while the step it was in may still be ending (and holding the lock)
+RESUME_LOCK_WAIT = 30.0
 BUSY = {"transcode": "transcoding"}  # what a project is doing while a job of that kind runs (else rendering)
 
 
@@ -297,7 +300,8 @@ class JobManager:
                 with self.runners() as runner:
                     job.result = render(project, runner, self.brain.chain_heads(job.project), options, emit=on_event,
                                         story_brain=story_brain, memory=self.brain, media=self.brain,
-                                        cancel=job.cancel, job=job.id)  # fmt: skip
+                                        cancel=job.cancel, job=job.id,
+                                        lock_wait=RESUME_LOCK_WAIT if job.resumes else 0.0)  # fmt: skip
             job.status = "done"
         except MoviegenError as exc:
             if job.stopping:  # whatever a shutdown made the render raise (its workers stopped under it)

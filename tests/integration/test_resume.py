@@ -192,3 +192,51 @@ def test_which_jobs_a_starting_brain_takes_up(change, expected):
               "owner": owners["alive"]}  # fmt: skip
     record.update({k: owners[v] if k == "owner" else v for k, v in change.items()})
     assert resumable(record, time.time(), max_age=86400) is expected
+
+
+def test_a_resumed_render_waits_for_the_run_it_resumes_to_let_go(tmp_path, monkeypatch):
+    """A stopped brain records its job as interrupted after a few seconds, while the step it was in may still be
+    ending, holding the project's render lock (seen as 'a render of … is already running' in a CI run: the
+    resumed job failed at once). The resumed render waits for the lock; a new render is still refused at once."""
+    import threading
+
+    from moviegen.brain.local import LocalBrain
+    from moviegen.core import locations
+    from moviegen.core.errors import ConflictError
+    from moviegen.core.lock import exclusive
+    from moviegen.core.settings import reset_settings
+
+    (slug,) = make_projects(tmp_path, 1, monkeypatch)
+    monkeypatch.setenv("MOVIEGEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MOVIEGEN_PROJECTS_DIR", str(tmp_path / "projects"))
+    reset_settings()
+    first = LocalBrain(workers=1)
+    job_id = first.render_start(slug, resolution=RES)["id"]
+    first.close()
+    ((record,),) = stored_jobs(tmp_path, [slug]).values()
+    held, release = threading.Event(), threading.Event()
+
+    def finishing_step() -> None:  # the stopped run's last step, still holding the lock
+        with exclusive(locations.render_lock(tmp_path / "projects" / slug), "a render"):
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=finishing_step, daemon=True)
+    holder.start()
+    assert held.wait(10)
+    second = LocalBrain(workers=1)
+    try:
+        from moviegen.services.render.pipeline import render
+
+        with pytest.raises(ConflictError, match="already running"):  # not a resume: refused at once
+            render(second.project(slug), None, {})
+        assert second.jobs.resume(record) is not None
+        time.sleep(1.0)
+        assert second.jobs.get(job_id)["status"] == "running"  # waiting for the lock, not failed
+        release.set()
+        assert second.jobs.wait(job_id, timeout=60)["status"] == "done"
+    finally:
+        release.set()
+        holder.join(10)
+        second.close()
+        reset_settings()

@@ -406,8 +406,12 @@ def render(
     media: Any = None,
     cancel: Any = None,
     job: str = "",
+    lock_wait: float = 0.0,
 ) -> dict[str, Any]:
     """Render the project's film; returns the render report.
+
+    Another render of the project refuses this one at once, or after ``lock_wait`` seconds of waiting for it
+    to end (a resumed job: the run it resumes may still be finishing its last step).
 
     With ``media`` (the LocalBrain) the steps whose provider is online (FAL, ElevenLabs) run in this process
     through its router, ``cancel`` (a threading.Event) stopping them at the provider; ``job`` names the job in
@@ -427,7 +431,7 @@ def render(
     flow = "make" if story_brain is not None else "render"
     choices = {"format": options.fmt.model_dump(), "burn_subtitles": options.burn_subtitles, "preset": options.preset}
     try:
-        with exclusive(locations.render_lock(project.path), f"a render of {project.slug}"):
+        with exclusive(locations.render_lock(project.path), f"a render of {project.slug}", wait=lock_wait):
             _sweep_partial_assets(project)
             report = _render_locked(project, runner, providers, options, emit, story_brain, media, cancel, job)
     except Exception as exc:
