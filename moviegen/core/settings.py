@@ -112,6 +112,7 @@ class AssetSettings(BaseModel):
     s3_bucket: str = "moviegen-assets"
     s3_prefix: str = "assets"  # objects are <prefix>/<sha[:2]>/<sha>.<ext>, shared by every project
     timeout: float = 30.0  # seconds to connect and per read
+    worker_cache_mb: int = 4096  # a worker's local copy of the store, trimmed to this after its steps (asset_cache.py)
 
 
 class CelerySettings(BaseModel):

@@ -29,6 +29,7 @@ from celery import Celery, signals
 from kombu import Queue
 
 from moviegen.core.errors import MoviegenError, UsageError
+from moviegen.workers import asset_cache
 
 QUEUES = ("render", "generate", "transcode")
 # which queue a step kind goes to: media made from a request, the render's composing (encoding and mixing), and a
@@ -228,13 +229,17 @@ def run_remote(kind: str, job: dict[str, Any], store: dict[str, Any]) -> dict[st
     root = (_worker["workdir"] or Path.cwd()) / "assets-cache"
     for rel in asset_refs(job):
         target = root / rel
-        if not target.is_file():
+        if target.is_file():
+            asset_cache.used(target)
+        else:
             sha, ext = split(rel)
             assets.get(sha, ext, target)  # NotFoundError: the brain could not put it there; say so
     result = run_step(kind, {**job, "project": str(root)}, _brain())
     for rel in made_refs(result):
         sha, ext = split(rel)
         assets.put(root / rel, ext, sha=sha)  # refused (CorruptAssetError) unless the file hashes to its name
+    keep = 2 * settings.celery.visibility_timeout  # a step older than that has been handed out again anyway
+    asset_cache.trim_now_and_then(root, settings.assets.worker_cache_mb << 20, keep)
     return result
 
 
