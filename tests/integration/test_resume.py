@@ -143,9 +143,9 @@ def test_a_restarted_brain_finishes_every_job_the_last_one_left(tmp_path, monkey
         assert [(j["id"], j["status"]) for j in listed] == [(started[slugs[0]], "done")]
 
 
-def test_of_two_brains_claiming_the_same_stopped_job_exactly_one_gets_it(tmp_path, monkeypatch):
-    """The claim itself, made deterministic: two brains hold the same record as they read it; the first claim
-    wins, the second finds the record changed under it and leaves the job alone."""
+def interrupted_render(tmp_path: Path, monkeypatch) -> tuple[str, str, dict]:
+    """A project whose render a brain started and then stopped (a shutdown: the job is recorded as
+    interrupted), in this test's world: its slug, the job's id and its stored record."""
     from moviegen.brain.local import LocalBrain
     from moviegen.core.settings import reset_settings
 
@@ -155,9 +155,19 @@ def test_of_two_brains_claiming_the_same_stopped_job_exactly_one_gets_it(tmp_pat
     reset_settings()
     first = LocalBrain(workers=1)
     job_id = first.render_start(slug, resolution=RES)["id"]
-    first.close()  # a shutdown: the job is recorded as interrupted
+    first.close()
     ((record,),) = stored_jobs(tmp_path, [slug]).values()
     assert (record["id"], record["status"]) == (job_id, "interrupted")
+    return slug, job_id, record
+
+
+def test_of_two_brains_claiming_the_same_stopped_job_exactly_one_gets_it(tmp_path, monkeypatch):
+    """The claim itself, made deterministic: two brains hold the same record as they read it; the first claim
+    wins, the second finds the record changed under it and leaves the job alone."""
+    from moviegen.brain.local import LocalBrain
+    from moviegen.core.settings import reset_settings
+
+    slug, job_id, record = interrupted_render(tmp_path, monkeypatch)
     second, third = LocalBrain(workers=1), LocalBrain(workers=1)
     try:
         won = second.jobs.resume(record)
@@ -206,14 +216,7 @@ def test_a_resumed_render_waits_for_the_run_it_resumes_to_let_go(tmp_path, monke
     from moviegen.core.lock import exclusive
     from moviegen.core.settings import reset_settings
 
-    (slug,) = make_projects(tmp_path, 1, monkeypatch)
-    monkeypatch.setenv("MOVIEGEN_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("MOVIEGEN_PROJECTS_DIR", str(tmp_path / "projects"))
-    reset_settings()
-    first = LocalBrain(workers=1)
-    job_id = first.render_start(slug, resolution=RES)["id"]
-    first.close()
-    ((record,),) = stored_jobs(tmp_path, [slug]).values()
+    slug, job_id, record = interrupted_render(tmp_path, monkeypatch)
     held, release = threading.Event(), threading.Event()
 
     def finishing_step() -> None:  # the stopped run's last step, still holding the lock
