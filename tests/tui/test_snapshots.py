@@ -32,4 +32,8 @@ def test_screen(snap_compare, painted, view, size, theme):
         app.screen.set_focus(None) if view in ("story", "assistant") else None  # no blinking cursor in the picture
         await settle(app, pilot)
 
-    assert snap_compare(create_app(make_brain(), theme), terminal_size=size, run_before=run_before)
+    app = create_app(make_brain(), theme)
+    # no animation: the tab underline slides for 0.3 s after a tab change, and on a busy machine a picture was
+    # taken with it still under the first tab (a CI run); its end, the same picture, is taken at once instead
+    app.animation_level = "none"
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
