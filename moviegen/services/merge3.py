@@ -46,17 +46,12 @@ def split_units(text: str, starts_unit: Callable[[str], bool]) -> list[str]:
 
 def scenes(text: str) -> list[str]:
     """A Fountain screenplay's units: what comes before the first scene heading, then one per scene."""
-    return split_units(text, is_heading)
+    return split_units(text, starts_scene)
 
 
 def sections(text: str) -> list[str]:
     """A Markdown file's units: what comes before the first heading, then one per heading."""
     return split_units(text, lambda line: bool(_SECTION.match(line)))
-
-
-def is_heading(line: str) -> bool:
-    """A Fountain scene heading (INT./EXT./EST./I/E with a dot or a space, or a forced '.X'): core's rule."""
-    return starts_scene(line)
 
 
 def merge_units(base: Sequence[str], ours: Sequence[str], theirs: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Static
 
 from moviegen.tui.app import create_app
-from moviegen.tui.panes.story import scene_at
+from moviegen.tui.panes.story import heading_rows, scene_in
 from moviegen.tui.widgets.fountain_area import FountainArea
 from tests.conftest import FIXTURES
 from tests.tui.conftest import make_brain, open_first_project, until
@@ -51,6 +51,6 @@ def test_the_comments_of_the_scene_at_the_cursor_show_under_the_editor():
     asyncio.run(main())
 
 
-def test_scene_at_counts_the_headings_above():
+def test_scene_in_counts_the_headings_above():
     lines = ["Title: x", "", "EXT. A - DAY", "", "Action.", "", "INT. B - NIGHT", "", "BO", "Hi."]
-    assert [scene_at(lines, row) for row in (0, 2, 4, 6, 9)] == [None, "1", "1", "2", "2"]
+    assert [scene_in(heading_rows(lines), row) for row in (0, 2, 4, 6, 9)] == [None, "1", "1", "2", "2"]

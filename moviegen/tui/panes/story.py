@@ -293,11 +293,6 @@ def scene_in(headings: list[int], row: int) -> str | None:
     return str(count) if count else None
 
 
-def scene_at(lines: list[str], row: int) -> str | None:
-    """:func:`scene_in` for the text's own lines."""
-    return scene_in(heading_rows(lines), row)
-
-
 def comments_markup(scene: str, comments: list[dict]) -> str:
     """The last five comments on a scene and its lines, each with who wrote it and where."""
     rows = []

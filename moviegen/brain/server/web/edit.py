@@ -19,6 +19,7 @@ from moviegen.brain.server.web.calls import call
 from moviegen.brain.server.web.pages import checked, guarded, project_context
 from moviegen.brain.server.web.render import page, part
 from moviegen.core.errors import ConflictError, UsageError
+from moviegen.core.fountain.rules import starts_scene
 from moviegen.services import merge3
 
 STORY = ("logline", "bible", "outline")
@@ -55,7 +56,7 @@ def units(request: Request, project: str, name: str, text: str, comments: list[d
         counts[c["target"]] = counts.get(c["target"], 0) + 1
     out, scene = [], 0
     for unit in merge3.scenes(text):
-        heading = merge3.is_heading(unit.splitlines()[0]) if unit.strip() else False
+        heading = starts_scene(unit.splitlines()[0]) if unit.strip() else False
         scene += heading
         key = str(scene) if heading else None
         lines = [{**line, "comments": counts.get(f"line:{key}:{line['n']}", 0)} for line in spoken(unit)] if key else []
